@@ -89,7 +89,7 @@ public final class NnOps {
     long[] pad = ShapeRules.expand(c, "padding", c.attrInts("padding"), 2);
     long[] dil = max ? ShapeRules.expand(c, "dilation", c.attrInts("dilation"), 2) : new long[] {1, 1};
     for (int i = 0; i < 2; i++) {
-      if (k[i] <= 0 || st[i] <= 0) throw c.fail("kernel_size and stride must be positive");
+      if (k[i] <= 0 || st[i] <= 0 || dil[i] <= 0) throw c.fail("kernel_size, stride and dilation must be positive");
       if (pad[i] * 2 > k[i]) throw c.fail("padding " + pad[i] + " must be at most half of kernel_size " + k[i]);
     }
     List<Dim> out = new ArrayList<>(x.shape().dims());
@@ -112,7 +112,10 @@ public final class NnOps {
       .summary("average pooling: %y = nn.avg_pool2d(%x) {kernel_size=[2,2], stride=[2,2], padding=[0,0], ceil_mode=false, count_include_pad=true} : f32[N,64,28,28]")
       .operands("x").attr("kernel_size", INTS).attr("stride", INTS, Attr.ints()).attr("padding", INTS, Attr.ints(0, 0))
       .attr("ceil_mode", BOOL, Attr.of(false)).attr("count_include_pad", BOOL, Attr.of(true)).optAttr("divisor_override", INT)
-      .traits(PURE).rule(c -> pool(c, c.attrInts("kernel_size"), c.attrBool("ceil_mode"), false)).build();
+      .traits(PURE).rule(c -> {
+        if (!c.attrIsNone("divisor_override") && c.attrInt("divisor_override") == 0) throw c.fail("divisor_override must not be zero");
+        return pool(c, c.attrInts("kernel_size"), c.attrBool("ceil_mode"), false);
+      }).build();
 
   /** Averages over the adaptive windows [floor(i*H/oh), ceil((i+1)*H/oh)) as PyTorch does. */
   public static final OpDef ADAPTIVE_AVG_POOL2D = OpDef.op("nn.adaptive_avg_pool2d")

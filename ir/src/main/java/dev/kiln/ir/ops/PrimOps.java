@@ -145,11 +145,16 @@ public final class PrimOps {
       }).build();
 
   public static final OpDef LIST_GET = OpDef.op("prim.list_get").summary("list element, negative index from the end: %a = prim.list_get(%l, %i) : int")
-      .operands("list", "index").traits(PURE).rule(c -> List.of(listOf(c).element())).build();
+      .operands("list", "index").traits(PURE).rule(c -> {
+        Type e = listOf(c).element();
+        if (c.type(1) != PrimType.INT) throw c.fail("index must be int, got " + c.type(1).text());
+        return List.of(e);
+      }).build();
 
   public static final OpDef LIST_UNPACK = OpDef.op("prim.list_unpack").summary("n list elements: %a, %b = prim.list_unpack(%l) {n=2} : (int, int)")
       .operands("list").attr("n", INT).traits(PURE).rule(c -> {
         Type e = listOf(c).element();
+        if (c.attrInt("n") < 0) throw c.fail("n must be non-negative, got " + c.attrInt("n"));
         List<Type> out = new ArrayList<>();
         for (long i = 0; i < c.attrInt("n"); i++) out.add(e);
         return out;

@@ -21,6 +21,11 @@ public final class ReduceOps {
   private ReduceOps() {}
 
   static Shape reduced(TypeContext c, TensorType x, long[] dims, boolean keep) {
+    // A zero-dim tensor reduces over dim 0 or -1 to itself, as in PyTorch.
+    if (x.rank() == 0) {
+      for (long d : dims) c.dim(d, 0);
+      return Shape.SCALAR;
+    }
     boolean[] red = new boolean[x.rank()];
     if (dims.length == 0) java.util.Arrays.fill(red, true);
     for (long d : dims) {
@@ -56,7 +61,8 @@ public final class ReduceOps {
   public static final OpDef ARGMAX = OpDef.op("nn.argmax").summary("index of the max: %i = nn.argmax(%x) {dim=1, keepdim=false} : i64[N]")
       .operands("x").optAttr("dim", INT).attr("keepdim", BOOL, Attr.of(false)).traits(PURE).rule(c -> {
         TensorType x = c.ranked(0);
-        if (c.attrIsNone("dim")) return List.of(Type.tensor(DType.I64, Shape.SCALAR));
+        // No dim: the index into the flattened tensor; keepdim keeps every dim as 1 (argmax(x2d, keepdim=True) is [[i]]).
+        if (c.attrIsNone("dim")) return List.of(Type.tensor(DType.I64, reduced(c, x, new long[0], c.attrBool("keepdim"))));
         return List.of(Type.tensor(DType.I64, reduced(c, x, new long[] {c.attrInt("dim")}, c.attrBool("keepdim"))));
       }).build();
 

@@ -6,6 +6,7 @@ import static dev.kiln.ir.OpDef.AttrKind.INT;
 import static dev.kiln.ir.OpDef.Trait.PURE;
 
 import dev.kiln.ir.Attr;
+import dev.kiln.ir.DType;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.OpDef;
 import dev.kiln.ir.Shape;
@@ -35,11 +36,13 @@ public final class SequenceOps {
         TensorType x = LinalgOps.floats(c, 0), h0 = c.rank(1, 3), c0 = c.rank(2, 3);
         if (x.rank() != 3) throw c.fail("input must be 3-D, got " + x.text());
         long layers = c.attrInt("num_layers");
+        if (layers <= 0) throw c.fail("num_layers must be positive, got " + layers);
         int dirs = c.attrBool("bidirectional") ? 2 : 1;
         int perLayer = c.attrBool("has_biases") ? 4 : 2;
         long want = layers * dirs * perLayer;
         if (c.numOperands() - 3 != want) throw c.fail("expects " + want + " weight tensors for " + layers + " layers, got " + (c.numOperands() - 3));
         if (!h0.shape().equals(c0.shape())) throw c.fail("h0 " + h0.text() + " and c0 " + c0.text() + " differ");
+        LinalgOps.sameDim(c, h0.shape().dim(0), Dim.of(layers * dirs), "h0 " + h0.text() + " needs num_layers * directions = " + layers * dirs + " in dim 0");
         Dim hidden = h0.shape().dim(2);
         LinalgOps.sameDim(c, c.rank(3, 2).shape().dim(1), x.shape().dim(2), "w_ih of layer 0 does not match input features");
         boolean bf = c.attrBool("batch_first");
@@ -61,6 +64,23 @@ public final class SequenceOps {
         if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank()) throw c.fail("q, k, v need the same rank >= 2");
         LinalgOps.sameDim(c, q.shape().dim(-1), k.shape().dim(-1), "q and k feature dims differ");
         LinalgOps.sameDim(c, k.shape().dim(-2), v.shape().dim(-2), "k and v lengths differ");
+        LinalgOps.sameDType(c, q, k);
+        LinalgOps.sameDType(c, q, v);
+        if (c.has(3)) {
+          // The mask broadcasts to the score shape [..., L, S]; bool allows, float is added.
+          TensorType m = c.tensor(3);
+          if (m.dtype() != DType.BOOL && m.dtype() != q.dtype()) throw c.fail("mask must be bool or " + q.dtype() + ", got " + m.text());
+          List<Dim> scores = new ArrayList<>(q.shape().dims());
+          scores.set(scores.size() - 1, k.shape().dim(-2));
+          Shape s = Shape.of(scores);
+          Shape b;
+          try {
+            b = ShapeRules.broadcast(c, m.shape(), s);
+          } catch (dev.kiln.ir.TypeError e) {
+            throw c.fail("mask " + m.text() + " does not broadcast to the scores " + s);
+          }
+          if (b.isRanked() && b.rank() != s.rank()) throw c.fail("mask " + m.text() + " does not broadcast to the scores " + s);
+        }
         List<Dim> out = new ArrayList<>(q.shape().dims());
         out.set(out.size() - 1, v.shape().dim(-1));
         return List.of(Type.tensor(q.dtype(), Shape.of(out)));

@@ -166,6 +166,8 @@ public final class ShapeOps {
         if (!size.isStatic()) throw c.fail("dim " + d + " of " + x.text() + " must be static to chunk");
         long piece = Math.ceilDiv(size.size(), n);
         List<Long> sizes = new ArrayList<>();
+        // torch.chunk of an empty dim gives `chunks` empty pieces; otherwise ceil(size / piece) pieces.
+        if (size.size() == 0) for (long i = 0; i < n; i++) sizes.add(0L);
         for (long at = 0; at < size.size(); at += piece) sizes.add(Math.min(piece, size.size() - at));
         return pieces(x, d, sizes);
       }).build();
@@ -181,11 +183,17 @@ public final class ShapeOps {
         if (!c.attrIsNone("sizes") == !c.attrIsNone("split_size")) throw c.fail("give exactly one of split_size and sizes");
         if (!c.attrIsNone("sizes")) {
           long sum = 0;
-          for (long s : c.attrInts("sizes")) { sizes.add(s); sum += s; }
+          for (long s : c.attrInts("sizes")) {
+            if (s < 0) throw c.fail("sizes " + Shape.sizesToString(c.attrInts("sizes")) + " must be non-negative");
+            sizes.add(s);
+            sum += s;
+          }
           if (sum != size.size()) throw c.fail("sizes sum to " + sum + " but dim " + d + " is " + size.size());
         } else {
           long piece = c.attrInt("split_size");
-          if (piece <= 0) throw c.fail("split_size must be positive");
+          if (piece < 0 || piece == 0 && size.size() != 0) throw c.fail("split_size must be positive, got " + piece);
+          // torch.split of an empty dim gives one empty piece.
+          if (size.size() == 0) sizes.add(0L);
           for (long at = 0; at < size.size(); at += piece) sizes.add(Math.min(piece, size.size() - at));
         }
         return pieces(x, d, sizes);
@@ -226,6 +234,7 @@ public final class ShapeOps {
   public static final OpDef SELECT = OpDef.op("nn.select").summary("pick one index, dropping the dim: %y = nn.select(%x) {dim=0, index=-1} : f32[3]")
       .operands("x").attr("dim", INT).attr("index", INT).traits(PURE, MOVEMENT).rule(c -> {
         TensorType x = c.ranked(0);
+        if (x.rank() == 0) throw c.fail("cannot select from a zero-dim tensor " + x.text());
         int d = c.dim(c.attrInt("dim"), x.rank());
         Dim size = x.shape().dim(d);
         long i = c.attrInt("index");
@@ -241,8 +250,14 @@ public final class ShapeOps {
         TensorType x = c.ranked(0);
         TensorType idx = c.rank(1, 1);
         if (!idx.dtype().isInteger()) throw c.fail("index must be an integer tensor, got " + idx.text());
+        int d = c.dim(c.attrInt("dim"), x.rank());
+        // A zero-dim input takes a one-element index and stays zero-dim, as in PyTorch.
+        if (x.rank() == 0) {
+          if (idx.shape().dim(0).isStatic() && !idx.shape().dim(0).is(1)) throw c.fail("a zero-dim input needs a one-element index, got " + idx.text());
+          return one(x, List.of());
+        }
         List<Dim> out = new ArrayList<>(x.shape().dims());
-        out.set(c.dim(c.attrInt("dim"), x.rank()), idx.shape().dim(0));
+        out.set(d, idx.shape().dim(0));
         return one(x, out);
       }).build();
 
@@ -293,6 +308,7 @@ public final class ShapeOps {
         for (int i = 0; i < s.length; i++) {
           int xi = i - (s.length - x.rank());
           Dim in = xi >= 0 ? x.shape().dim(xi) : null;
+          if (s[i] < -1) throw c.fail("invalid size " + s[i] + " in " + Shape.sizesToString(s));
           if (s[i] == -1) {
             if (in == null) throw c.fail("-1 is not allowed for a new leading dim");
             out.add(in);
@@ -305,10 +321,11 @@ public final class ShapeOps {
       }).build();
 
   /** A tensor of {@code shape} filled with {@code value} (zeros, ones and full). */
-  public static final OpDef FULL = OpDef.op("nn.full").summary("constant-filled tensor: %z = nn.full() {shape=[2,3], value=0.0, dtype=f32} : f32[2,3]")
+  public static final OpDef FULL = OpDef.op("nn.full").summary("constant-filled tensor: %z = nn.full {shape=[2,3], value=0.0, dtype=f32} : f32[2,3]")
       .attr("shape", INTS).attr("value", dev.kiln.ir.OpDef.AttrKind.FLOAT, Attr.of(0.0)).attr("dtype", dev.kiln.ir.OpDef.AttrKind.DTYPE, new Attr.DTypeAttr(DType.F32))
       .traits(PURE).rule(c -> {
-        for (long s : c.attrInts("shape")) if (s < 0) throw c.fail("negative size in shape");
+        for (long s : c.attrInts("shape")) if (s < 0) throw c.fail("negative size in shape " + Shape.sizesToString(c.attrInts("shape")));
+        if (c.attrDType("dtype").isQuantized()) throw c.fail("cannot fill a quantized " + c.attrDType("dtype") + " tensor; fill f32 and quantize");
         return List.of(Type.tensor(c.attrDType("dtype"), Shape.of(c.attrInts("shape"))));
       }).build();
 

@@ -65,12 +65,20 @@ public final class ShapeRules {
       if (prio > bestPrio) {
         bestPrio = prio;
         best = d;
-      } else if (prio == bestPrio && d.byteSize() > best.byteSize()) {
-        best = d;
+      } else if (prio == bestPrio && d != best) {
+        best = wider(best, d);
       }
     }
     if (bestPrio == 0 && best == DType.F64) return DType.F32;
     return best;
+  }
+
+  /** The smaller dtype holding both, same category: f16 and bf16 meet at f32, i8 and u8 at i16 (as PyTorch). */
+  private static DType wider(DType a, DType b) {
+    if (a.byteSize() != b.byteSize()) return a.byteSize() > b.byteSize() ? a : b;
+    if (a.isFloat()) return DType.F32;
+    if (a.isInteger()) return DType.I16;
+    return a;
   }
 
   private static int priority(Type t) {
