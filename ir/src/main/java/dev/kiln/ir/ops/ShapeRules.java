@@ -54,14 +54,28 @@ public final class ShapeRules {
    * top rank wins. A float scalar promoting an int tensor gives f32 (the default dtype).
    */
   public static DType promote(TypeContext c, List<Type> types) {
+    List<DType> dtypes = new ArrayList<>();
+    List<Integer> priorities = new ArrayList<>();
+    for (Type t : types) {
+      dtypes.add(dtypeOf(c, t));
+      priorities.add(priority(t));
+    }
+    return promote(dtypes, priorities);
+  }
+
+  /**
+   * The same rule over operands given as dtypes with their rank: priority 2 for a dimensioned tensor, 1 for a
+   * zero-dim tensor, 0 for a number (whose dtype is f64, i64 or bool). Shared with the runtime's kernels.
+   */
+  public static DType promote(List<DType> dtypes, List<Integer> priorities) {
     int bestCat = -1;
-    for (Type t : types) bestCat = Math.max(bestCat, category(dtypeOf(c, t)));
+    for (DType d : dtypes) bestCat = Math.max(bestCat, category(d));
     int bestPrio = -1;
     DType best = null;
-    for (Type t : types) {
-      DType d = dtypeOf(c, t);
+    for (int i = 0; i < dtypes.size(); i++) {
+      DType d = dtypes.get(i);
       if (category(d) != bestCat) continue;
-      int prio = priority(t);
+      int prio = priorities.get(i);
       if (prio > bestPrio) {
         bestPrio = prio;
         best = d;
