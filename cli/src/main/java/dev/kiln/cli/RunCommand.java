@@ -1,0 +1,80 @@
+package dev.kiln.cli;
+
+import dev.kiln.ir.Graph;
+import dev.kiln.runtime.Npy;
+import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.interp.Interpreter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code kiln run FILE.kir --input X.npy ...}: runs a graph with the reference interpreter. Outputs are written
+ * with {@code --output}, one file per graph result, or else described on stdout.
+ */
+@Command(name = "run", description = "Run a .kir graph with the reference interpreter on .npy inputs.")
+final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE.kir", description = "Graph IR text file.")
+  Path file;
+
+  @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "One per graph parameter, in order.")
+  List<Path> inputs = new ArrayList<>();
+
+  @Option(names = {"-o", "--output"}, paramLabel = "Y.npy",
+      description = "Write results here, one per graph result, in order; without it results are printed.")
+  List<Path> outputs = new ArrayList<>();
+
+  @Option(names = "--weights", paramLabel = "DIR",
+      description = "Folder of <name>.npy for const {name=...}; default: <file>.weights/ beside FILE if present.")
+  Path weights;
+
+  @Option(names = "--graph", paramLabel = "NAME", description = "Graph to run when the file holds several (default: the first).")
+  String graphName;
+
+  @Override public Integer call() throws IOException {
+    Graph g = IrFiles.select(IrFiles.readVerified(file), graphName, file);
+    int numResults = g.results().size();
+    if (!outputs.isEmpty() && outputs.size() != numResults)
+      throw new CliException("graph @" + g.name() + " has " + numResults + " result" + (numResults == 1 ? "" : "s")
+          + ", got " + outputs.size() + " --output");
+    Map<String, Tensor> w = WeightLoader.load(g, file, weights);
+    List<Object> args = InputBinder.bind(g, inputs);
+    List<Object> results = new Interpreter(g, w).run(args);
+
+    PrintWriter out = spec.commandLine().getOut();
+    if (outputs.isEmpty()) {
+      for (int i = 0; i < results.size(); i++) for (String line : ValueFormatter.describe("output " + i, results.get(i))) out.println(line);
+    } else {
+      for (int i = 0; i < results.size(); i++) {
+        Npy.write(outputs.get(i), asTensor(results.get(i), i));
+        out.println("wrote output " + i + " to " + outputs.get(i));
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  /** Numbers become zero-dim tensors (as TorchScript's NumToTensor); other kinds have no .npy form. */
+  private static Tensor asTensor(Object v, int i) {
+    return switch (v) {
+      case Tensor t -> t;
+      case Long l -> Tensor.fromLongs(new long[] {l});
+      case Double d -> Tensor.fromDoubles(new double[] {d});
+      case Boolean b -> Tensor.fromBools(new boolean[] {b});
+      case null -> throw new CliException("output " + i + " is none; only tensors and numbers can be written to .npy");
+      default -> throw new CliException("output " + i + " is a " + v.getClass().getSimpleName().toLowerCase()
+          + "; only tensors and numbers can be written to .npy");
+    };
+  }
+}
