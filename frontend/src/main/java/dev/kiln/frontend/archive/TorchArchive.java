@@ -65,7 +65,17 @@ public final class TorchArchive {
    * @throws ArchiveException naming the file, the entry and what was expected, if the file is not a well-formed
    *     TorchScript archive within {@code limits}; {@link UnpicklingException} (a subclass) for a refused pickle
    */
-  public static TorchArchive open(Path file, ArchiveLimits limits) {
+  public static TorchArchive open(Path file, ArchiveLimits limits) { return open(file, limits, true); }
+
+  /**
+   * Reads a zip that {@code torch.save} wrote (a state dict, a tensor, a dict of tensors): like {@link #open} but
+   * {@code constants.pkl} may be absent, as it is in such files ({@link #constants()} is then empty).
+   *
+   * @throws ArchiveException as {@link #open}
+   */
+  public static TorchArchive openSaved(Path file, ArchiveLimits limits) { return open(file, limits, false); }
+
+  private static TorchArchive open(Path file, ArchiveLimits limits, boolean torchScript) {
     String name = file.toString();
     if (!Files.isRegularFile(file)) throw new ArchiveException(name + ": not a readable regular file");
     MemorySegment mapped;
@@ -76,7 +86,7 @@ public final class TorchArchive {
     }
     ZipIndex index = ZipIndex.read(mapped, name, limits.maxEntries());
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      return new Loader(file, name, mapped, index, zip, limits).load();
+      return new Loader(file, name, mapped, index, zip, limits, torchScript).load();
     } catch (ZipException e) {
       throw new ArchiveException(name + ": not a valid zip archive: " + e.getMessage(), e);
     } catch (IOException e) {
@@ -130,11 +140,14 @@ public final class TorchArchive {
     private final ZipIndex index;
     private final ZipFile zip;
     private final ArchiveLimits limits;
+    private final boolean torchScript; // false: a torch.save zip, where constants.pkl is optional
     private final Map<String, ZipEntry> records = new LinkedHashMap<>(); // by path relative to the root
     private final Map<String, ArchiveStorage> storages = new TreeMap<>();
     private String root;
 
-    Loader(Path file, String name, MemorySegment mapped, ZipIndex index, ZipFile zip, ArchiveLimits limits) {
+    Loader(Path file, String name, MemorySegment mapped, ZipIndex index, ZipFile zip, ArchiveLimits limits,
+        boolean torchScript) {
+      this.torchScript = torchScript;
       this.file = file;
       this.name = name;
       this.mapped = mapped;
@@ -150,7 +163,8 @@ public final class TorchArchive {
       if (!order.equals("little"))
         throw fail("byteorder", "byte order '" + order + "' is not supported, expected 'little'");
       Object data = unpickle("data.pkl", "data");
-      if (!(unpickle("constants.pkl", "constants") instanceof PyTuple constants))
+      boolean noConstants = !torchScript && !records.containsKey("constants.pkl");
+      if (!((noConstants ? PyTuple.EMPTY : unpickle("constants.pkl", "constants")) instanceof PyTuple constants))
         throw fail("constants.pkl", "expected a tuple of constants");
       Map<String, String> code = new TreeMap<>();
       Map<String, byte[]> extra = new TreeMap<>();

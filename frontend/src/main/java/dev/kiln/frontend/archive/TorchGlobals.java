@@ -120,7 +120,8 @@ final class TorchGlobals {
       }
       return;
     }
-    if (target instanceof Map<?, ?> && state == null) return; // OrderedDict: nothing to restore
+    // OrderedDict: a state dict carries _metadata (version numbers for training code); nothing to restore.
+    if (target instanceof Map<?, ?> && (state == null || state instanceof Map<?, ?>)) return;
     throw new IllegalArgumentException("BUILD on " + describe(target) + ", expected a __torch__ object");
   }
 

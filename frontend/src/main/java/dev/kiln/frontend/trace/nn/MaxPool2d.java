@@ -1,0 +1,20 @@
+package dev.kiln.frontend.trace.nn;
+
+import dev.kiln.frontend.trace.F;
+import dev.kiln.frontend.trace.Module;
+import dev.kiln.frontend.trace.T;
+
+/** Max pooling with a square window, as torch.nn.MaxPool2d (stride defaults to the kernel size). */
+public class MaxPool2d extends Module {
+  private final long[] kernel, stride, padding;
+
+  public MaxPool2d(long kernel) { this(kernel, kernel, 0); }
+
+  public MaxPool2d(long kernel, long stride, long padding) {
+    this.kernel = new long[] {kernel, kernel};
+    this.stride = new long[] {stride, stride};
+    this.padding = new long[] {padding, padding};
+  }
+
+  @Override public T forward(T x) { return F.maxPool2d(x, kernel, stride, padding); }
+}
