@@ -18,14 +18,14 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kiln run FILE.kir --input X.npy ...}: runs a graph with the reference interpreter. Outputs are written
+ * {@code kiln run MODEL --input X.npy ...}: runs a model (.kir, .pt, .py) with the reference interpreter. Outputs are written
  * with {@code --output}, one file per graph result, or else described on stdout.
  */
-@Command(name = "run", description = "Run a .kir graph with the reference interpreter on .npy inputs.")
+@Command(name = "run", description = "Run a model (.kir, .pt TorchScript archive, .py TorchScript source) with the reference interpreter on .npy inputs.")
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE.kir", description = "Graph IR text file.")
+  @Parameters(index = "0", paramLabel = "MODEL", description = "Graph IR text (.kir), TorchScript archive (.pt) or source (.py).")
   Path file;
 
   @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "One per graph parameter, in order.")
@@ -35,22 +35,21 @@ final class RunCommand implements Callable<Integer> {
       description = "Write results here, one per graph result, in order; without it results are printed.")
   List<Path> outputs = new ArrayList<>();
 
-  @Option(names = "--weights", paramLabel = "DIR",
-      description = "Folder of <name>.npy for const {name=...}; default: <file>.weights/ beside FILE if present.")
-  Path weights;
+  @picocli.CommandLine.Mixin ModelLoader.Options model = new ModelLoader.Options();
 
-  @Option(names = "--graph", paramLabel = "NAME", description = "Graph to run when the file holds several (default: the first).")
-  String graphName;
+  @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws IOException {
-    Graph g = IrFiles.select(IrFiles.readVerified(file), graphName, file);
+    ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);
+    Graph g = m.graph();
     int numResults = g.results().size();
     if (!outputs.isEmpty() && outputs.size() != numResults)
       throw new CliException("graph @" + g.name() + " has " + numResults + " result" + (numResults == 1 ? "" : "s")
           + ", got " + outputs.size() + " --output");
-    Map<String, Tensor> w = WeightLoader.load(g, file, weights);
+    Map<String, Tensor> w = m.weights();
     List<Object> args = InputBinder.bind(g, inputs);
-    List<Object> results = new Interpreter(g, w).run(args);
+    dev.kiln.passes.Program p = optimize.manager("").run(dev.kiln.passes.Program.of(g, w));
+    List<Object> results = new Interpreter(p.graph(), p.weights()).run(args);
 
     PrintWriter out = spec.commandLine().getOut();
     if (outputs.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.kiln.ir;
 
 import dev.kiln.ir.ops.ControlOps;
+import dev.kiln.ir.ops.FusedOps;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -127,6 +128,7 @@ public final class Verifier {
     if (op == ControlOps.CONST) checkConst(n);
     else if (op == ControlOps.IF && n.blocks().size() == 2) checkIf(n);
     else if (op == ControlOps.LOOP && n.blocks().size() == 1 && schemaOk) checkLoop(n);
+    else if (op == FusedOps.FUSED && n.blocks().size() == 1) checkFused(n);
   }
 
   private void checkInferred(Node n) {
@@ -199,6 +201,39 @@ public final class Verifier {
             + ", but result " + i + " of " + owner.describe() + " is " + want.get(i).text());
     }
     return y;
+  }
+
+  // ---- fused groups (added with the fuse pass)
+
+  /**
+   * A {@code fused} node's block mirrors its operands as arguments, yields its results, and is isolated: nodes in
+   * it use only the block's arguments and values defined inside it, so the group can become one kernel.
+   */
+  private void checkFused(Node n) {
+    Block body = n.block(0);
+    List<Value> args = body.args();
+    if (args.size() != n.numOperands()) {
+      problems.add(where(body) + " has " + args.size() + " arguments, expected " + n.numOperands() + " (one per operand)");
+    } else {
+      for (int i = 0; i < args.size(); i++)
+        if (!args.get(i).type().equals(n.operand(i).type()))
+          problems.add(where(body) + ": argument " + name(args.get(i)) + " is " + args.get(i).type().text() + " but operand " + i
+              + " (" + name(n.operand(i)) + ") is " + n.operand(i).type().text());
+    }
+    checkYield(n, body, 0, n.results().stream().map(Value::type).toList());
+    checkIsolated(n, body);
+  }
+
+  private void checkIsolated(Node fused, Block b) {
+    for (Node m : b.nodes()) {
+      for (int i = 0; i < m.numOperands(); i++) {
+        Value v = m.operand(i);
+        if (defined.contains(v) && !encloses(fused.block(0), definingBlock(v)))
+          problems.add(at(m) + ": operand " + i + " (" + name(v) + ") is defined outside " + where(fused.block(0))
+              + "; a fused block sees only its arguments");
+      }
+      for (Block inner : m.blocks()) checkIsolated(fused, inner);
+    }
   }
 
   private void checkConst(Node n) {

@@ -5,48 +5,77 @@ import dev.kiln.ir.IrException;
 import dev.kiln.ir.Verifier;
 import dev.kiln.ir.text.IrPrinter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * Runs a pipeline of passes named by a string such as {@code "dce"} or {@code "dce,verify"} (an empty string is
- * the empty pipeline). After each pass the graph is verified, unless turned off with {@link #verifyEach}, and
- * shown to the listener set with {@link #printAfterEach}, if any.
+ * Runs a pipeline of passes named by a string such as {@code "fold,cse,dce"} or {@code "specialize=N:1,fold"} (an
+ * empty string is the empty pipeline). Each entry is a pass name, optionally with {@code =value} options. Parsing
+ * checks that every pass's {@link Pass#requires() prerequisites} come earlier. After each pass the graph is verified,
+ * unless turned off with {@link #verifyEach}; each pass is timed and its node counts reported to the listener set
+ * with {@link #onPassRun}; the IR after a pass goes to the listener set with {@link #printAfterEach} or
+ * {@link #printAfter}.
  *
- * <p>Call order: {@link #parse}, then optionally {@link #verifyEach} / {@link #printAfterEach}, then
- * {@link #run} any number of times. A manager is not meant to be shared between threads while being configured.
+ * <p>Call order: {@link #parse} (or the constructor), then optionally the configuration methods, then {@link #run}
+ * any number of times. Configure before sharing; running is then safe from several threads on different graphs
+ * when the listeners are.
  */
 public final class PassManager {
   private final List<Pass> passes;
+  private final List<String> labels;
   private boolean verifyEach = true;
   private BiConsumer<Pass, String> afterEach;
+  private Set<String> printOnly;
+  private Consumer<PassRun> onRun;
 
-  public PassManager(List<Pass> passes) { this.passes = List.copyOf(passes); }
+  /** @throws IllegalArgumentException when a pass's prerequisite does not run before it */
+  public PassManager(List<Pass> passes) { this(passes, passes.stream().map(Pass::name).toList()); }
+
+  private PassManager(List<Pass> passes, List<String> labels) {
+    this.passes = List.copyOf(passes);
+    this.labels = List.copyOf(labels);
+    Set<String> before = new HashSet<>();
+    for (Pass p : this.passes) {
+      for (String r : p.requires())
+        if (!before.contains(r))
+          throw new IllegalArgumentException("pass '" + p.name() + "' requires '" + r + "' to run before it, in pipeline \"" + this + "\"");
+      before.add(p.name());
+    }
+  }
 
   /**
-   * Parses a comma-separated list of pass names; blanks around names and empty entries are ignored.
+   * Parses a comma-separated list of pass entries {@code name} or {@code name=options}; blanks around entries and
+   * empty entries are ignored.
    *
    * @param pipeline the pipeline, not null (may be empty)
-   * @throws IllegalArgumentException for an unknown name, listing the known passes
+   * @throws IllegalArgumentException for an unknown name (listing the known passes), bad options or a missing
+   *     prerequisite
    */
   public static PassManager parse(String pipeline) {
     List<Pass> out = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
     for (String part : pipeline.split(",")) {
-      String name = part.strip();
-      if (name.isEmpty()) continue;
+      String entry = part.strip();
+      if (entry.isEmpty()) continue;
+      int eq = entry.indexOf('=');
+      String name = eq < 0 ? entry : entry.substring(0, eq).strip();
       Pass p = Passes.find(name);
       if (p == null)
         throw new IllegalArgumentException("unknown pass '" + name + "' in pipeline \"" + pipeline + "\"; known passes: "
             + String.join(", ", Passes.names()));
-      out.add(p);
+      out.add(eq < 0 ? p : p.withOptions(entry.substring(eq + 1).strip()));
+      labels.add(entry);
     }
-    return new PassManager(out);
+    return new PassManager(out, labels);
   }
 
   /** The passes in the order they run. */
   public List<Pass> passes() { return passes; }
 
-  /** Whether to run {@link Verifier#verify} after every pass (default true). */
+  /** Whether to run {@link Verifier#verify} after every pass (default true; tests always keep it). */
   public PassManager verifyEach(boolean on) {
     verifyEach = on;
     return this;
@@ -59,29 +88,56 @@ public final class PassManager {
    */
   public PassManager printAfterEach(BiConsumer<Pass, String> listener) {
     afterEach = listener;
+    printOnly = null;
     return this;
   }
 
   /**
+   * Receives the printed IR after the passes named in {@code names} only ({@code --print-after=fold}).
+   *
+   * @param names pass names (without options), not null
+   * @param listener as for {@link #printAfterEach}; null turns printing off
+   */
+  public PassManager printAfter(Set<String> names, BiConsumer<Pass, String> listener) {
+    afterEach = listener;
+    printOnly = Set.copyOf(names);
+    return this;
+  }
+
+  /** Receives the time and node counts of every pass run; null turns reporting off. */
+  public PassManager onPassRun(Consumer<PassRun> listener) {
+    onRun = listener;
+    return this;
+  }
+
+  /** Runs the pipeline on a graph with an empty weight table (see {@link #run(Program)}). */
+  public Graph run(Graph g) { return run(Program.of(g)).graph(); }
+
+  /**
    * Runs every pass in order.
    *
-   * @param g the graph, not null; passes may change it in place
-   * @return the resulting graph (may be {@code g} itself)
+   * @param p the program, not null; passes may change its graph in place and add weights
+   * @return the resulting program (may be {@code p} itself)
    * @throws IrException if a pass fails or leaves an invalid graph; the message names the pass
    */
-  public Graph run(Graph g) {
-    Graph cur = g;
-    for (Pass p : passes) {
+  public Program run(Program p) {
+    Program cur = p;
+    for (int i = 0; i < passes.size(); i++) {
+      Pass pass = passes.get(i);
+      int before = cur.graph().allNodes().size();
+      long t0 = System.nanoTime();
       try {
-        cur = p.run(cur);
-        if (verifyEach) Verifier.verify(cur);
+        cur = pass.run(cur);
+        long nanos = System.nanoTime() - t0;
+        if (verifyEach) Verifier.verify(cur.graph());
+        if (onRun != null) onRun.accept(new PassRun(labels.get(i), cur.graph().name(), nanos, before, cur.graph().allNodes().size()));
       } catch (IrException e) {
-        throw new IrException("pass '" + p.name() + "' on @" + cur.name() + ": " + e.getMessage(), e);
+        throw new IrException("pass '" + pass.name() + "' on @" + cur.graph().name() + ": " + e.getMessage(), e);
       }
-      if (afterEach != null) afterEach.accept(p, IrPrinter.print(cur));
+      if (afterEach != null && (printOnly == null || printOnly.contains(pass.name()))) afterEach.accept(pass, IrPrinter.print(cur.graph()));
     }
     return cur;
   }
 
-  @Override public String toString() { return String.join(",", passes.stream().map(Pass::name).toList()); }
+  @Override public String toString() { return String.join(",", labels); }
 }

@@ -1,5 +1,9 @@
 package dev.kiln.passes;
 
+import dev.kiln.passes.fold.FoldBnPass;
+import dev.kiln.passes.fold.FoldPass;
+import dev.kiln.passes.shapes.ShapesPass;
+import dev.kiln.passes.shapes.SpecializePass;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,6 +19,15 @@ public final class Passes {
   static {
     register(DcePass::new);
     register(VerifyPass::new);
+    register(FoldPass::new);
+    register(CsePass::new);
+    register(ShapesPass::new);
+    register(SpecializePass::new);
+    register(FoldBnPass::new);
+    // ---- owned by the fuse/layout/memory packages (another engineer): fusion, channels-last layout, buffer planning
+    register(dev.kiln.passes.fuse.FusePass::new);
+    register(dev.kiln.passes.layout.NhwcPass::new);
+    register(dev.kiln.passes.memory.PlanMemoryPass::new);
   }
 
   private static void register(Supplier<Pass> factory) {

@@ -57,6 +57,18 @@ public final class IrParser {
   }
 
   /**
+   * Parses one type on its own, such as {@code f32[N,3,224,224]} (for command-line options).
+   *
+   * @throws ParseException with {@code sourceName:line:col: } and what was expected
+   */
+  public static Type parseType(String text, String sourceName) {
+    IrParser p = new IrParser(text, sourceName);
+    Type t = p.types.type();
+    if (!p.in.at(Kind.EOF)) throw p.in.fail(p.in.peek(), "expected end of the type, got " + p.in.peek().describe());
+    return t;
+  }
+
+  /**
    * Parses a module: zero or more graphs, in order. Graph names must differ.
    *
    * @throws ParseException with {@code sourceName:line:col: } and what was expected

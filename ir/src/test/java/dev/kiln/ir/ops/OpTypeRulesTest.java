@@ -25,6 +25,7 @@ class OpTypeRulesTest {
     all.addAll(ShapeOpCases.cases());
     all.addAll(NnOpCases.cases());
     all.addAll(ReduceSequenceOpCases.cases());
+    all.addAll(FusedOpCases.cases());
     return all;
   }
 

@@ -17,7 +17,7 @@ import java.util.Objects;
 /**
  * The reference interpreter: runs a verified {@link Graph} node by node with the kernels of {@link KernelTable}.
  * Control flow and constants are handled here: {@code const}, {@code return}, {@code yield}, {@code if},
- * {@code loop} (TorchScript's prim::Loop), {@code raise} and {@code assert}.
+ * {@code loop} (TorchScript's prim::Loop), {@code fused} (runs its block), {@code raise} and {@code assert}.
  *
  * <p>Thread-safe: each {@link #run} keeps its values in its own environment; the graph and the weights are only
  * read (do not edit the graph while runs are in flight). Every result is checked against the type the graph
@@ -112,6 +112,7 @@ public final class Interpreter {
           case "const" -> Collections.singletonList(Literals.evaluate(n, weights));
           case "if" -> runIf(n);
           case "loop" -> runLoop(n);
+          case "fused" -> runFused(n);
           case "raise" -> throw new KilnRuntimeException(n.describe() + ": " + n.attrStr("kind") + ": " + n.attrStr("message"));
           case "assert" -> {
             if (!truth(n, operands(n).get(0))) throw new KilnRuntimeException(n.describe() + ": " + n.attrStr("message"));
@@ -130,6 +131,14 @@ public final class Interpreter {
     private List<Object> runIf(Node n) {
       Block taken = truth(n, operands(n).get(0)) ? n.block(0) : n.block(1);
       return runBlock(taken);
+    }
+
+    /** A fused group means what its block computes: the block's arguments take the node's operand values. */
+    private List<Object> runFused(Node n) {
+      List<Object> ops = operands(n);
+      Block body = n.block(0);
+      for (int k = 0; k < ops.size(); k++) env.put(body.arg(k), ops.get(k));
+      return runBlock(body);
     }
 
     /**

@@ -13,7 +13,7 @@ public final class KernelTable {
   private KernelTable() {}
 
   /** Ops the interpreter runs itself because they hold blocks, end blocks, read weights or raise. */
-  public static final Set<String> INTERPRETER_OPS = Set.of("const", "return", "yield", "if", "loop", "raise", "assert");
+  public static final Set<String> INTERPRETER_OPS = Set.of("const", "return", "yield", "if", "loop", "raise", "assert", "fused");
 
   private static final Map<String, Kernel> KERNELS = Map.ofEntries(
       // prim: scalars, sizes, lists, tuples
@@ -133,7 +133,9 @@ public final class KernelTable {
       Map.entry("nn.argmax", single(ReduceKernels::argmax)),
       // sequence models
       Map.entry("nn.lstm", SequenceKernels::lstm),
-      Map.entry("nn.attention", single(SequenceKernels::attention)));
+      Map.entry("nn.attention", single(SequenceKernels::attention)),
+      // inserted by passes
+      Map.entry("nn.to_layout", single(FusedKernels::toLayout)));
 
   /** The kernel for {@code op}, or null (also null for the ops in {@link #INTERPRETER_OPS}). */
   public static Kernel find(String op) { return KERNELS.get(op); }

@@ -1,0 +1,91 @@
+package dev.kiln.passes.fuse;
+
+import dev.kiln.ir.Block;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.OpDef;
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.Value;
+import dev.kiln.ir.ops.FusedOps;
+import dev.kiln.passes.Pass;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Groups ops that lowering should emit as one kernel into {@code fused} nodes, in three rounds, each over every
+ * block (the bodies of {@code if} and {@code loop} too, never across block boundaries):
+ *
+ * <ol>
+ *   <li>attention: matmul, scale, mask, softmax, matmul ({@link AttentionPattern});
+ *   <li>epilogues: a conv2d/linear/matmul with the elementwise chain after it ({@link EpiloguePattern});
+ *   <li>elementwise: the remaining trees of ELEMENTWISE ops joined by single-use values, two ops or more.
+ * </ol>
+ *
+ * No value with a use outside its group is fused over unless it is the group's output, so nothing is computed
+ * twice. Existing fused nodes are left alone, so running the pass again changes nothing. Stateless.
+ */
+public final class FusePass implements Pass {
+  @Override public String name() { return "fuse"; }
+
+  @Override public String summary() { return "group elementwise chains, conv/linear/matmul epilogues and attention into fused nodes"; }
+
+  @Override public Graph run(Graph g) {
+    fuse(g.body());
+    return g;
+  }
+
+  /** Fuses inside {@code b} and the if/loop blocks nested in it. */
+  static void fuse(Block b) {
+    for (Node n : List.copyOf(b.nodes()))
+      if (n.op() != FusedOps.FUSED) for (Block inner : n.blocks()) fuse(inner);
+    // Attention first: its scale step would otherwise become the scores matmul's epilogue.
+    for (Node n : List.copyOf(b.nodes())) if (n.block() == b) AttentionPattern.match(n);
+    for (Node n : List.copyOf(b.nodes())) if (n.block() == b) EpiloguePattern.match(n);
+    fuseElementwise(b);
+  }
+
+  /**
+   * Walks the block backwards; an elementwise node whose only use is another elementwise node of the block is
+   * left for that user's group; any other starts a group and pulls in, through operands, every elementwise producer
+   * whose only use is in the group.
+   */
+  private static void fuseElementwise(Block b) {
+    Set<Node> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    List<List<Node>> groups = new ArrayList<>();
+    List<Node> nodes = b.nodes();
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      Node n = nodes.get(i);
+      if (taken.contains(n) || !fusible(n, b)) continue;
+      Node user = soleUser(n);
+      if (user != null && fusible(user, b)) continue;
+      List<Node> group = new ArrayList<>();
+      collect(n, b, group, taken);
+      if (group.size() >= 2) groups.add(group);
+    }
+    for (List<Node> g : groups) FusionGroup.collapse(g, FusedOps.ELEMENTWISE);
+  }
+
+  private static void collect(Node n, Block b, List<Node> group, Set<Node> taken) {
+    group.add(n);
+    taken.add(n);
+    for (Value v : n.operands()) {
+      Node d = v.definingNode();
+      if (d != null && !taken.contains(d) && fusible(d, b) && soleUser(d) == n) collect(d, b, group, taken);
+    }
+  }
+
+  /** An elementwise op of block {@code b} with one tensor result. */
+  private static boolean fusible(Node n, Block b) {
+    return n.block() == b && n.op().hasTrait(OpDef.Trait.ELEMENTWISE) && n.results().size() == 1
+        && n.result().type() instanceof TensorType;
+  }
+
+  /** The node using {@code n}'s result, when it has exactly one use; else null. */
+  private static Node soleUser(Node n) {
+    List<Value.Use> uses = n.result().uses();
+    return uses.size() == 1 ? uses.get(0).user() : null;
+  }
+}
