@@ -25,19 +25,27 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kiln optimize MODEL.kir [-O0|-O1|-O2 | -p PIPELINE]}: runs passes on every graph of a file, prints (or
- * writes) the result and reports each pass's time and node counts. {@code opt} is an alias. Weights come from
- * {@code --weights DIR} or {@code MODEL.weights/} beside the file when present; with {@code -o}, the weights the
- * result names are written to {@code OUT.weights/} (passes such as fold-bn make new ones).
+ * {@code kiln optimize MODEL [-O0|-O1|-O2 | -p PIPELINE]}: runs passes on every graph of a {@code .kir} file (or on
+ * the graph imported from a {@code .pt}/{@code .py} TorchScript model), prints (or writes) the result and reports
+ * each pass's time, node counts and figures ({@link PassRun#figures}). {@code opt} is an alias. Weights of a
+ * {@code .kir} come from {@code --weights DIR} or {@code MODEL.weights/} beside the file when present; with
+ * {@code -o}, the weights the result names are written to {@code OUT.weights/} (passes such as fold-bn make new ones).
+ * {@code --repeat N} loads and optimizes N times and reports the last run, for compile times on a warm JVM.
  */
-@Command(name = "optimize", aliases = "opt", description = "Run a pass pipeline (default -O1) on a .kir file and print the resulting IR.")
+@Command(name = "optimize", aliases = "opt",
+    description = "Run a pass pipeline (default -O1) on a model (.kir, .pt, .py) and print the resulting IR; per-pass report on stderr.")
 final class OptCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "MODEL.kir", description = "Graph IR text file.")
+  @Parameters(index = "0", paramLabel = "MODEL", description = "Graph IR text (.kir), TorchScript archive (.pt) or source (.py).")
   Path file;
 
   @Mixin OptLevelOptions optimize = new OptLevelOptions();
+
+  @Mixin ModelLoader.Options model = new ModelLoader.Options();
+
+  @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "For .pt/.py without --input-type: input files whose shapes type the graph.")
+  List<Path> inputs = new ArrayList<>();
 
   @Option(names = "--print-after-all", description = "Print the IR after every pass.")
   boolean printAfterAll;
@@ -45,34 +53,50 @@ final class OptCommand implements Callable<Integer> {
   @Option(names = "--print-after", paramLabel = "PASS", split = ",", description = "Print the IR after these passes (comma-separated names).")
   List<String> printAfter = new ArrayList<>();
 
-  @Option(names = "--weights", paramLabel = "DIR", description = "Folder of <name>.npy weights; default: MODEL.weights/ beside the file if present.")
-  Path weights;
-
   @Option(names = {"-o", "--output"}, paramLabel = "OUT.kir", description = "Write the result here (and its weights to OUT.weights/) instead of stdout.")
   Path output;
 
-  @Option(names = {"-q", "--quiet"}, description = "Do not report per-pass time and node counts.")
+  @Option(names = {"-q", "--quiet"}, description = "Do not report per-pass time, node counts and figures.")
   boolean quiet;
 
+  @Option(names = "--repeat", paramLabel = "N",
+      description = "Load and optimize N times (a fresh load each time, so later runs find the JVM warm); report the last run (default 1).")
+  int repeat = 1;
+
   @Override public Integer call() throws Exception {
+    if (repeat < 1) throw new CliException("--repeat " + repeat + ": must be at least 1");
     PassManager pm = optimize.manager(dev.kiln.passes.Pipelines.level(1));
     PrintWriter out = spec.commandLine().getOut();
     // With the IR on stdout the report goes to stderr, so that stdout stays parseable IR.
     PrintWriter report = output == null ? spec.commandLine().getErr() : out;
-    if (printAfterAll) pm.printAfterEach((p, text) -> out.printf("// ----- after %s%n%s%n", p.name(), text));
-    else if (!printAfter.isEmpty()) pm.printAfter(Set.copyOf(printAfter), (p, text) -> out.printf("// ----- after %s%n%s%n", p.name(), text));
     List<PassRun> runs = new ArrayList<>();
     pm.onPassRun(runs::add);
     List<Graph> result = new ArrayList<>();
+    List<String> headers = new ArrayList<>();
     Map<String, Tensor> allWeights = new java.util.HashMap<>();
-    for (Graph g : IrFiles.readVerified(file)) {
-      int before = g.allNodes().size();
-      Program p = pm.run(Program.of(g, loadWeights(g)));
-      result.add(p.graph());
-      allWeights.putAll(p.weights());
-      if (!quiet) report.printf("// @%s: %d -> %d nodes with %s%n", g.name(), before, p.graph().allNodes().size(), pm);
+    for (int round = 1; round <= repeat; round++) {
+      // IR printing only in the last round, so that --repeat prints what one run would.
+      if (round == repeat) printing(pm, out);
+      runs.clear();
+      result.clear();
+      headers.clear();
+      allWeights.clear();
+      long load0 = System.nanoTime();
+      List<Program> programs = load();
+      double loadMs = (System.nanoTime() - load0) / 1e6;
+      for (Program p0 : programs) {
+        int before = p0.graph().allNodes().size();
+        long t0 = System.nanoTime();
+        Program p = pm.run(p0);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        result.add(p.graph());
+        allWeights.putAll(p.weights());
+        headers.add(String.format("// @%s: %d -> %d nodes with %s in %.1f ms (verification included; load %.1f ms)%s",
+            p.graph().name(), before, p.graph().allNodes().size(), pm, ms, loadMs, repeat > 1 ? ", run " + round + " of " + repeat : ""));
+      }
     }
     if (!quiet) {
+      for (String h : headers) report.println(h);
       int width = runs.stream().mapToInt(r -> r.pass().length()).max().orElse(0);
       for (PassRun r : runs) report.println("//   " + r.line(width));
     }
@@ -89,10 +113,28 @@ final class OptCommand implements Callable<Integer> {
     return 0;
   }
 
+  private void printing(PassManager pm, PrintWriter out) {
+    if (printAfterAll) pm.printAfterEach((p, text) -> out.printf("// ----- after %s%n%s%n", p.name(), text));
+    else if (!printAfter.isEmpty()) pm.printAfter(Set.copyOf(printAfter), (p, text) -> out.printf("// ----- after %s%n%s%n", p.name(), text));
+  }
+
+  /** Every graph of a .kir file (or the one --graph names) with its weights, or the one graph of a TorchScript model. */
+  private List<Program> load() throws java.io.IOException {
+    if (!file.getFileName().toString().endsWith(".kir")) {
+      ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);
+      return List.of(Program.of(m.graph(), m.weights()));
+    }
+    List<Graph> graphs = IrFiles.readVerified(file);
+    if (model.graphName != null) graphs = List.of(IrFiles.select(graphs, model.graphName, file));
+    List<Program> out = new ArrayList<>();
+    for (Graph g : graphs) out.add(Program.of(g, loadWeights(g)));
+    return out;
+  }
+
   /** The weights named by {@code g}, or none when neither --weights nor the default folder is there. */
   private Map<String, Tensor> loadWeights(Graph g) throws java.io.IOException {
-    if (weights == null && !Files.isDirectory(WeightLoader.defaultDir(file))) return Map.of();
-    return WeightLoader.load(g, file, weights);
+    if (model.weights == null && !Files.isDirectory(WeightLoader.defaultDir(file))) return Map.of();
+    return WeightLoader.load(g, file, model.weights);
   }
 
   /** Writes every weight the result names and the table holds to OUT.weights/; returns how many. */

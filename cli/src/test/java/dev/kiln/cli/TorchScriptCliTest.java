@@ -57,6 +57,15 @@ class TorchScriptCliTest {
   }
 
   @Test
+  void optimizeAnArchiveAtO2ReportsEachPassWithItsFigures() {
+    Path cnn = ROOT.resolve("tests/fixtures/models/cnn/frozen.pt");
+    Result r = kiln("optimize", cnn.toString(), "--input-type", "f32[N,3,32,32]", "-O2");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().startsWith("graph @") && r.out().contains("fused("), r.all());
+    assertTrue(r.err().contains("fold-bn") && r.err().contains("nhwc") && r.err().contains("remaining"), r.all());
+  }
+
+  @Test
   void aTruncatedArchiveNamesTheFile() throws IOException {
     byte[] bytes = Files.readAllBytes(MLP.resolve("frozen.pt"));
     Path cut = dir.resolve("cut.pt");

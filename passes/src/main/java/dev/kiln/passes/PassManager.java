@@ -2,11 +2,16 @@ package dev.kiln.passes;
 
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.IrException;
+import dev.kiln.ir.Node;
 import dev.kiln.ir.Verifier;
 import dev.kiln.ir.text.IrPrinter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -15,8 +20,8 @@ import java.util.function.Consumer;
  * Runs a pipeline of passes named by a string such as {@code "fold,cse,dce"} or {@code "specialize=N:1,fold"} (an
  * empty string is the empty pipeline). Each entry is a pass name, optionally with {@code =value} options. Parsing
  * checks that every pass's {@link Pass#requires() prerequisites} come earlier. After each pass the graph is verified,
- * unless turned off with {@link #verifyEach}; each pass is timed and its node counts reported to the listener set
- * with {@link #onPassRun}; the IR after a pass goes to the listener set with {@link #printAfterEach} or
+ * unless turned off with {@link #verifyEach}; each pass is timed and its node counts and figures ({@link PassRun#figure})
+ * reported to the listener set with {@link #onPassRun}; the IR after a pass goes to the listener set with {@link #printAfterEach} or
  * {@link #printAfter}.
  *
  * <p>Call order: {@link #parse} (or the constructor), then optionally the configuration methods, then {@link #run}
@@ -104,7 +109,10 @@ public final class PassManager {
     return this;
   }
 
-  /** Receives the time and node counts of every pass run; null turns reporting off. */
+  /**
+   * Receives the time, node counts and figures of every pass run; null turns reporting off. A pass that reports no
+   * figures of its own gets {@code removed} and {@code added} node counts (see {@link #removedAndAdded}).
+   */
   public PassManager onPassRun(Consumer<PassRun> listener) {
     onRun = listener;
     return this;
@@ -124,19 +132,46 @@ public final class PassManager {
     Program cur = p;
     for (int i = 0; i < passes.size(); i++) {
       Pass pass = passes.get(i);
-      int before = cur.graph().allNodes().size();
+      List<Node> nodesBefore = cur.graph().allNodes();
+      int before = nodesBefore.size();
+      Map<String, Long> outer = PassRun.startCollecting();
+      Map<String, Long> figures;
       long t0 = System.nanoTime();
       try {
-        cur = pass.run(cur);
+        try {
+          cur = pass.run(cur);
+        } finally {
+          figures = PassRun.endCollecting(outer);
+        }
         long nanos = System.nanoTime() - t0;
         if (verifyEach) Verifier.verify(cur.graph());
-        if (onRun != null) onRun.accept(new PassRun(labels.get(i), cur.graph().name(), nanos, before, cur.graph().allNodes().size()));
+        if (onRun != null) {
+          List<Node> nodesAfter = cur.graph().allNodes();
+          if (figures.isEmpty()) figures = removedAndAdded(nodesBefore, nodesAfter);
+          onRun.accept(new PassRun(labels.get(i), cur.graph().name(), nanos, before, nodesAfter.size(), figures));
+        }
       } catch (IrException e) {
         throw new IrException("pass '" + pass.name() + "' on @" + cur.graph().name() + ": " + e.getMessage(), e);
       }
       if (afterEach != null && (printOnly == null || printOnly.contains(pass.name()))) afterEach.accept(pass, IrPrinter.print(cur.graph()));
     }
     return cur;
+  }
+
+  /**
+   * The figures of a pass that reported none itself (fold, cse, dce, fold-bn, shapes): how many of the nodes before
+   * are gone and how many nodes are new, by identity, each only when not zero. A rewrite that replaces one node by
+   * one other counts one of each, which the node counts alone would hide.
+   */
+  static Map<String, Long> removedAndAdded(List<Node> before, List<Node> after) {
+    Set<Node> old = Collections.newSetFromMap(new IdentityHashMap<>(before.size() * 2));
+    old.addAll(before);
+    long kept = 0;
+    for (Node n : after) if (old.contains(n)) kept++;
+    Map<String, Long> m = new LinkedHashMap<>();
+    if (before.size() > kept) m.put("removed", before.size() - kept);
+    if (after.size() > kept) m.put("added", after.size() - kept);
+    return m;
   }
 
   @Override public String toString() { return String.join(",", labels); }

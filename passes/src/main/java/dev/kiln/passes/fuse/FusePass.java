@@ -8,10 +8,13 @@ import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.ops.FusedOps;
 import dev.kiln.passes.Pass;
+import dev.kiln.passes.PassRun;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -25,16 +28,36 @@ import java.util.Set;
  * </ol>
  *
  * No value with a use outside its group is fused over unless it is the group's output, so nothing is computed
- * twice. Existing fused nodes are left alone, so running the pass again changes nothing. Stateless.
+ * twice. Existing fused nodes are left alone, so running the pass again changes nothing. Stateless. Reports the
+ * groups it made by kind as figures (see {@link #run}).
  */
 public final class FusePass implements Pass {
   @Override public String name() { return "fuse"; }
 
   @Override public String summary() { return "group elementwise chains, conv/linear/matmul epilogues and attention into fused nodes"; }
 
+  /**
+   * Figures ({@link PassRun#figure}): {@code groups}, the fused nodes this run made, then one figure per kind
+   * ({@code conv2d+epilogue}, {@code elementwise}, {@code attention} ...) in first-seen order.
+   */
   @Override public Graph run(Graph g) {
+    Map<String, Long> before = kinds(g);
     fuse(g.body());
+    Map<String, Long> made = new LinkedHashMap<>();
+    kinds(g).forEach((kind, n) -> {
+      long d = n - before.getOrDefault(kind, 0L);
+      if (d > 0) made.put(kind, d);
+    });
+    PassRun.figure("groups", made.values().stream().mapToLong(Long::longValue).sum());
+    made.forEach(PassRun::figure);
     return g;
+  }
+
+  /** Fused nodes of {@code g} (nested blocks included) counted by kind, in program order of first appearance. */
+  static Map<String, Long> kinds(Graph g) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    for (Node n : g.allNodes()) if (n.op() == FusedOps.FUSED) m.merge(n.hasAttr("kind") ? n.attrStr("kind") : "?", 1L, Long::sum);
+    return m;
   }
 
   /** Fuses inside {@code b} and the if/loop blocks nested in it. */

@@ -9,6 +9,7 @@ import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.ops.FusedOps;
 import dev.kiln.passes.Pass;
+import dev.kiln.passes.PassRun;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ import java.util.Map;
  * each other. Values crossing into if/loop blocks stay contiguous; their blocks are converted on their own.
  *
  * <p>Statistic: {@link #convert} returns the conversions inserted, cancelled and left; {@link #countConversions}
- * counts the {@code nn.to_layout} nodes of any graph. The pass itself logs the figures at DEBUG level on the
+ * counts the {@code nn.to_layout} nodes of any graph. The pass reports them as figures {@code inserted},
+ * {@code cancelled} and {@code remaining} ({@link PassRun#figure}) and logs them at DEBUG level on the
  * {@code dev.kiln.passes.layout} logger.
  */
 public final class NhwcPass implements Pass {
@@ -41,6 +43,9 @@ public final class NhwcPass implements Pass {
 
   @Override public Graph run(Graph g) {
     Stats s = convert(g);
+    PassRun.figure("inserted", s.inserted());
+    PassRun.figure("cancelled", s.cancelled());
+    PassRun.figure("remaining", s.remaining());
     LOG.log(System.Logger.Level.DEBUG, () -> "nhwc @" + g.name() + ": " + s);
     return g;
   }
