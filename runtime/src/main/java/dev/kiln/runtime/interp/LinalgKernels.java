@@ -5,8 +5,9 @@ import dev.kiln.runtime.Tensor;
 import java.util.Arrays;
 
 /**
- * linear, matmul, mm, bmm, addmm and baddbmm, all through {@link Gemm}: f32, f16 and bf16 compute in float,
- * f64 and integers in double; results are converted back to the output dtype.
+ * linear, matmul, mm, bmm, addmm and baddbmm: f32, f16 and bf16 compute in float through the tuned
+ * {@link dev.kiln.runtime.kernels.Gemm}, f64 and integers in double ({@link Gemm#dgemm}); results are converted back
+ * to the output dtype.
  */
 final class LinalgKernels {
   private LinalgKernels() {}
@@ -21,7 +22,8 @@ final class LinalgKernels {
     long[] shape = {bs, m, n};
     if (floatCompute(out)) {
       float[] xa = x.to(DType.F32).floatData(), ya = y.to(DType.F32).floatData(), c = new float[bs * m * n];
-      for (int b = 0; b < bs; b++) Gemm.sgemm(m, n, k, xa, b * m * k, k, ya, b * k * n, n, c, b * m * n, n, false);
+      for (int b = 0; b < bs; b++)
+        dev.kiln.runtime.kernels.Gemm.sgemm(false, false, m, n, k, 1f, xa, b * m * k, k, ya, b * k * n, n, 0f, c, b * m * n, n);
       return Tensor.wrapFloats(c, shape).to(out);
     }
     double[] xa = x.toDoubleArray(), ya = y.toDoubleArray(), c = new double[bs * m * n];
@@ -35,14 +37,23 @@ final class LinalgKernels {
     if (x.rank() == 0 || w.rank() != 2) throw a.fail("expected input [..., in] and weight [out, in], got " + Values.describe(x) + " and " + Values.describe(w));
     long in = x.size(-1), outF = w.size(0);
     if (w.size(1) != in) throw a.fail("input features " + in + " do not match weight " + Tensor.dims(w.shape()));
+    if (bias != null && (bias.rank() != 1 || bias.size(0) != outF)) throw a.fail("bias " + Values.describe(bias) + " does not match " + outF + " outputs");
     long rows = x.numel() / Math.max(in, 1);
-    Tensor y = batched(a, x.reshape(1, rows, in), w.transpose(0, 1).unsqueeze(0), x.dtype());
     long[] shape = x.shape();
     shape[shape.length - 1] = outF;
-    y = y.reshape(shape);
-    if (bias == null) return y;
-    if (bias.rank() != 1 || bias.size(0) != outF) throw a.fail("bias " + Values.describe(bias) + " does not match " + outF + " outputs");
-    return addScaled(y, 1, bias, 1);
+    if (floatCompute(x.dtype()) && floatCompute(w.dtype())) {
+      // One product with W read in place as op(B) = W^T; y starts as the bias rows and the product is added.
+      int m = Math.toIntExact(rows), n = Math.toIntExact(outF), k = Math.toIntExact(in);
+      float[] xa = x.to(DType.F32).floatData(), wa = w.to(DType.F32).floatData(), y = new float[Math.multiplyExact(m, n)];
+      if (bias != null) {
+        float[] ba = bias.to(DType.F32).floatData();
+        for (int r = 0; r < m; r++) System.arraycopy(ba, 0, y, r * n, n);
+      }
+      dev.kiln.runtime.kernels.Gemm.sgemm(false, true, m, n, k, 1f, xa, 0, k, wa, 0, k, bias == null ? 0f : 1f, y, 0, n);
+      return Tensor.wrapFloats(y, shape).to(x.dtype());
+    }
+    Tensor y = batched(a, x.reshape(1, rows, in), w.transpose(0, 1).unsqueeze(0), x.dtype()).reshape(shape);
+    return bias == null ? y : addScaled(y, 1, bias, 1);
   }
 
   /** torch.matmul: 1-D operands get a dim added (then dropped); batch dims broadcast. */

@@ -1,8 +1,14 @@
 package dev.kiln.runtime.interp;
 
+import dev.kiln.ir.DType;
 import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.kernels.Pool2d;
+import dev.kiln.runtime.kernels.PoolParams;
 
-/** max_pool2d, avg_pool2d and adaptive_avg_pool2d over the last two dims of [N,C,H,W] or [C,H,W] (PyTorch semantics). */
+/**
+ * max_pool2d, avg_pool2d and adaptive_avg_pool2d over the last two dims of [N,C,H,W] or [C,H,W] (PyTorch semantics).
+ * Float dtypes of max and avg pooling run the tuned {@link Pool2d}; the double loops here serve f64.
+ */
 final class PoolKernels {
   private PoolKernels() {}
 
@@ -16,7 +22,15 @@ final class PoolKernels {
   }
 
   private record Window(int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow,
-      long[] outShape) {}
+      long[] outShape) {
+    /** All planes as one image's channels, for the tuned float kernels. */
+    PoolParams params() { return new PoolParams(1, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow); }
+  }
+
+  /** f32, f16 and bf16 run the float kernels of {@link Pool2d}; f64 and empty inputs stay on the double loops here. */
+  private static boolean useFloatKernel(Tensor x, Window g) {
+    return LinalgKernels.floatCompute(x.dtype()) && g.planes() > 0;
+  }
 
   private static Window window(KernelArgs a, Tensor x, boolean max) {
     if (x.rank() != 4 && x.rank() != 3) throw a.fail("input must be [N,C,H,W] or [C,H,W], got " + Values.describe(x));
@@ -41,6 +55,11 @@ final class PoolKernels {
   static Object maxPool2d(KernelArgs a) {
     Tensor x = a.tensor(0);
     Window g = window(a, x, true);
+    if (useFloatKernel(x, g)) {
+      float[] out = new float[g.planes() * g.oh() * g.ow()];
+      Pool2d.max(g.params(), x.to(DType.F32).floatData(), 0, out, 0);
+      return Tensor.wrapFloats(out, g.outShape()).to(x.dtype());
+    }
     double[] in = x.toDoubleArray(), out = new double[g.planes() * g.oh() * g.ow()];
     for (int pl = 0; pl < g.planes(); pl++)
       for (int oy = 0; oy < g.oh(); oy++)
@@ -71,6 +90,11 @@ final class PoolKernels {
     Window g = window(a, x, false);
     boolean includePad = a.attrBool("count_include_pad");
     long override = a.attrIsNone("divisor_override") ? 0 : a.attrInt("divisor_override");
+    if (useFloatKernel(x, g)) {
+      float[] out = new float[g.planes() * g.oh() * g.ow()];
+      Pool2d.avg(g.params(), includePad, Math.toIntExact(override), x.to(DType.F32).floatData(), 0, out, 0);
+      return Tensor.wrapFloats(out, g.outShape()).to(x.dtype());
+    }
     double[] in = x.toDoubleArray(), out = new double[g.planes() * g.oh() * g.ow()];
     for (int pl = 0; pl < g.planes(); pl++)
       for (int oy = 0; oy < g.oh(); oy++)
