@@ -5,7 +5,6 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +42,7 @@ public record GraphStats(Map<String, Integer> nodesByOp, long weightBytes, long 
     Map<String, Long> weights = new LinkedHashMap<>();
     long literals = 0;
     List<Node> order = g.allNodes();
-    Map<Node, Integer> pos = new IdentityHashMap<>();
+    Map<Node, Integer> pos = new LinkedHashMap<>();
     for (int i = 0; i < order.size(); i++) pos.put(order.get(i), i);
     List<Value> acts = new ArrayList<>(g.params());
     for (Node n : order) {

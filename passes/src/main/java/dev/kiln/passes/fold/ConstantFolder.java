@@ -18,7 +18,7 @@ import dev.kiln.runtime.interp.Interpreter;
 import dev.kiln.runtime.interp.KernelTable;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -64,7 +64,7 @@ public final class ConstantFolder {
    */
   public static List<Object> evaluate(Node n, Map<String, Tensor> weights) {
     Graph g = new Graph("fold");
-    Map<Value, Value> copies = new IdentityHashMap<>();
+    Map<Value, Value> copies = new LinkedHashMap<>();
     Map<String, Tensor> used = new HashMap<>();
     for (Value v : n.operands()) {
       if (copies.containsKey(v)) continue;

@@ -14,7 +14,7 @@ import dev.kiln.passes.rewrite.IrCloner;
 import dev.kiln.passes.rewrite.RewritePattern;
 import dev.kiln.passes.rewrite.Rewriter;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -115,7 +115,7 @@ public final class TorchScriptCleanupPatterns {
     Block taken = n.block(c ? 0 : 1);
     Node yield = taken.terminator();
     if (yield == null || yield.op() != ControlOps.YIELD || yield.numOperands() != n.results().size()) return false;
-    Map<Value, Value> map = new IdentityHashMap<>();
+    Map<Value, Value> map = new LinkedHashMap<>();
     for (Node m : taken.nodes()) {
       if (m == yield) break;
       n.block().insertBefore(n, rw.created(IrCloner.clone(m, map)));

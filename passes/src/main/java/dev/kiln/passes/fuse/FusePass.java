@@ -11,7 +11,6 @@ import dev.kiln.passes.Pass;
 import dev.kiln.passes.PassRun;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,7 @@ public final class FusePass implements Pass {
    * whose only use is in the group.
    */
   private static void fuseElementwise(Block b) {
-    Set<Node> taken = Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<Node> taken = Collections.newSetFromMap(new LinkedHashMap<>());
     List<List<Node>> groups = new ArrayList<>();
     List<Node> nodes = b.nodes();
     for (int i = nodes.size() - 1; i >= 0; i--) {

@@ -10,8 +10,8 @@ import dev.kiln.ir.ops.FusedOps;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +37,7 @@ final class FusionGroup {
     Block block = members.get(0).block();
     List<Node> nodes = new ArrayList<>(members);
     nodes.sort(Comparator.comparingInt(block::indexOf));
-    Set<Node> in = Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<Node> in = Collections.newSetFromMap(new LinkedHashMap<>());
     in.addAll(nodes);
     Node last = nodes.get(nodes.size() - 1);
     int lastIndex = block.indexOf(last);
@@ -64,7 +64,7 @@ final class FusionGroup {
     Node fused = Node.create(FusedOps.FUSED, List.copyOf(inputs), Map.of("kind", Attr.of(kind)),
         outputs.stream().map(Value::type).toList(), 1);
     Block body = fused.block(0);
-    Map<Value, Value> map = new IdentityHashMap<>();
+    Map<Value, Value> map = new LinkedHashMap<>();
     for (Value v : inputs) map.put(v, body.addArg(v.type(), v.name()));
     for (Node c : literals) copyInto(body, c, map);
     for (Node n : nodes) copyInto(body, n, map);

@@ -10,7 +10,7 @@ import dev.kiln.ir.Value;
 import dev.kiln.ir.ops.FusedOps;
 import dev.kiln.passes.Pass;
 import dev.kiln.passes.PassRun;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -71,7 +71,7 @@ public final class NhwcPass implements Pass {
   }
 
   private static void convertBlock(Block b, int[] inserted) {
-    Map<Value, Value> toNhwc = new IdentityHashMap<>(), toContiguous = new IdentityHashMap<>();
+    Map<Value, Value> toNhwc = new LinkedHashMap<>(), toContiguous = new LinkedHashMap<>();
     for (Node n : List.copyOf(b.nodes())) {
       boolean region = LayoutRules.isAnchor(n) || LayoutRules.isAgnostic(n) && anyDataNhwc(n);
       if (region) {

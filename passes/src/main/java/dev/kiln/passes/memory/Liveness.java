@@ -15,8 +15,8 @@ import dev.kiln.ir.ops.ElementwiseOps;
 import dev.kiln.ir.ops.FusedOps;
 import dev.kiln.ir.ops.ShapeOps;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,10 +38,10 @@ final class Liveness {
   /** Owning values in definition order. */
   final List<Value> owners = new ArrayList<>();
   /** For every tracked value, the owners whose storage it may be (an owner maps to itself). */
-  final Map<Value, Set<Value>> roots = new IdentityHashMap<>();
-  final Map<Value, Integer> first = new IdentityHashMap<>(), last = new IdentityHashMap<>();
+  final Map<Value, Set<Value>> roots = new LinkedHashMap<>();
+  final Map<Value, Integer> first = new LinkedHashMap<>(), last = new LinkedHashMap<>();
   /** Owners returned by the graph (directly or through an alias): their storage is handed to the caller. */
-  final Set<Value> returned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+  final Set<Value> returned = java.util.Collections.newSetFromMap(new LinkedHashMap<>());
   final List<Node> body;
 
   /** MOVEMENT ops that write a new tensor rather than a view. */

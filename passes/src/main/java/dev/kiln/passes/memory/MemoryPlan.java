@@ -3,6 +3,7 @@ package dev.kiln.passes.memory;
 import dev.kiln.ir.Value;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -91,7 +92,7 @@ public record MemoryPlan(List<Slot> slots, long arenaBytes, long naiveBytes, lon
 
   /** Slots by value, for callers that look many up. */
   public Map<Value, Slot> byValue() {
-    Map<Value, Slot> m = new java.util.IdentityHashMap<>();
+    Map<Value, Slot> m = new java.util.LinkedHashMap<>();
     for (Slot s : slots) m.put(s.value(), s);
     return Collections.unmodifiableMap(m);
   }

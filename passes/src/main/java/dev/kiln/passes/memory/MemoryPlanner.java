@@ -8,7 +8,7 @@ import dev.kiln.ir.Value;
 import dev.kiln.ir.ops.FusedOps;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,8 +45,8 @@ public final class MemoryPlanner {
    */
   public static MemoryPlan plan(Graph g) {
     Liveness live = new Liveness(g);
-    Map<Value, Buffer> of = new IdentityHashMap<>();
-    Map<Value, Value> inPlace = new IdentityHashMap<>();
+    Map<Value, Buffer> of = new LinkedHashMap<>();
+    Map<Value, Value> inPlace = new LinkedHashMap<>();
     List<Buffer> buffers = new ArrayList<>();
     List<Value> dynamic = new ArrayList<>();
     for (Value v : live.owners) {

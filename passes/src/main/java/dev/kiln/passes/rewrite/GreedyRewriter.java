@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +58,7 @@ public final class GreedyRewriter {
     boolean refined = false;
     for (int it = 1; it <= maxIterations; it++) {
       Deque<Node> work = new ArrayDeque<>();
-      Set<Node> queued = Collections.newSetFromMap(new IdentityHashMap<>());
+      Set<Node> queued = Collections.newSetFromMap(new LinkedHashMap<>());
       for (Node n : p.graph().allNodes()) if (queued.add(n)) work.add(n);
       int budget = 20 * work.size() + 100;
       int before = rewrites + erased;

@@ -9,6 +9,7 @@ import dev.kiln.ir.TypeError;
 import dev.kiln.ir.Value;
 import dev.kiln.passes.Program;
 import dev.kiln.runtime.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -23,7 +24,7 @@ public final class Rewriter {
   private final Node root;
   private final Consumer<Node> revisit;
   private boolean refinedTypes;
-  private final java.util.Set<Node> created = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final java.util.Set<Node> created = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>());
 
   Rewriter(Program program, Node root, Consumer<Node> revisit) {
     this.program = program;
