@@ -17,6 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "kiln", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Kiln.Version.class,
     description = "Kiln: ahead-of-time compiler for neural networks.",
     subcommands = {InspectCommand.class, RunCommand.class, OptCommand.class, OpsCommand.class, PassesCommand.class,
+        CompileCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Kiln implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -40,6 +40,7 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws IOException {
+    if (ArtifactRunner.handles(file)) return ArtifactRunner.run(file, inputs, outputs, spec.commandLine().getOut());
     ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);
     Graph g = m.graph();
     int numResults = g.results().size();

@@ -1,0 +1,145 @@
+package dev.kiln.runtime.exec;
+
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.runtime.KilnRuntimeException;
+import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.artifact.Artifact;
+import dev.kiln.runtime.artifact.ArtifactReader;
+import dev.kiln.runtime.artifact.Manifest;
+import dev.kiln.runtime.artifact.Manifest.Port;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A compiled model loaded from a {@code .kiln} artifact: the embedding API.
+ *
+ * <pre>{@code
+ * KilnModel model = KilnModel.load(Path.of("mlp.kiln"));        // once, at start-up
+ * Tensor x = Tensor.fromFloats(rows, batch, 4);
+ * Tensor probs = model.run(Map.of("x", x)).get("probs");         // from any thread
+ * }</pre>
+ *
+ * <p>Thread-safe: any number of threads may call {@code run} at once. The weights are shared read-only; each call
+ * works in its own state (the interpreter's per-call frame, or for generated code that keeps buffers, an instance
+ * taken from a pool, see {@link CompiledModel}). There is no global state: two models, even of the same file, share
+ * nothing.
+ *
+ * <p>Inputs are checked against {@link #signature()} before any kernel runs: a missing or unknown input, a wrong
+ * dtype, rank or size, or a symbolic dim bound to two sizes is an {@link IllegalArgumentException} naming the input
+ * and what was expected. A failure while running is a {@link KilnRuntimeException} naming the node.
+ */
+public final class KilnModel {
+  private final Artifact artifact;
+  private final Signature signature;
+  private final Executable executable;
+
+  private KilnModel(Artifact artifact) {
+    this.artifact = artifact;
+    this.signature = new Signature(specs(artifact.manifest().inputs()), specs(artifact.manifest().outputs()));
+    this.executable = Backends.create(artifact);
+  }
+
+  /**
+   * Loads and checks an artifact file; weights are read once, straight into their tensors.
+   *
+   * @throws dev.kiln.runtime.artifact.ArtifactException naming the file, entry and every problem found
+   */
+  public static KilnModel load(Path file) throws IOException { return new KilnModel(ArtifactReader.read(file)); }
+
+  /** Loads from a stream read to its end (not closed); messages call it {@code <stream>}. */
+  public static KilnModel load(InputStream in) throws IOException { return load(in, "<stream>"); }
+
+  /** Loads from a stream read to its end (not closed); {@code sourceName} names it in messages. */
+  public static KilnModel load(InputStream in, String sourceName) throws IOException {
+    return new KilnModel(ArtifactReader.read(Objects.requireNonNull(in, "in"), sourceName));
+  }
+
+  /**
+   * Loads a class-path resource, e.g. {@code "models/mlp.kiln"} (a leading '/' is allowed), looked up through the
+   * thread's context class loader, then the runtime's.
+   *
+   * @throws FileNotFoundException when no such resource exists
+   */
+  public static KilnModel loadResource(String name) throws IOException {
+    String n = name.startsWith("/") ? name.substring(1) : name;
+    ClassLoader ctx = Thread.currentThread().getContextClassLoader();
+    InputStream in = ctx != null ? ctx.getResourceAsStream(n) : null;
+    if (in == null) in = KilnModel.class.getClassLoader().getResourceAsStream(n);
+    if (in == null) throw new FileNotFoundException("no resource " + name + " on the class path");
+    try (InputStream s = in) {
+      return load(s, "resource:" + n);
+    }
+  }
+
+  /** A model for an artifact already read (e.g. by tools that inspect it first). */
+  public static KilnModel of(Artifact artifact) { return new KilnModel(Objects.requireNonNull(artifact, "artifact")); }
+
+  /** Inputs and outputs with names, dtypes and shapes (symbolic dims by name). */
+  public Signature signature() { return signature; }
+
+  /** The checked manifest: backend, target, Kiln version, pipeline, weight index. */
+  public Manifest manifest() { return artifact.manifest(); }
+
+  /** Things loading noticed that do not stop the model from running (e.g. compiled for another vector width). */
+  public List<String> notes() { return artifact.notes(); }
+
+  /**
+   * Runs once with inputs by name.
+   *
+   * @param inputs exactly one tensor per input of {@link #signature()}, not null
+   * @return the outputs by name, in signature order (numbers become zero-dim tensors)
+   * @throws IllegalArgumentException for a missing, unknown or ill-fitting input, before anything runs
+   * @throws KilnRuntimeException when a node fails, or an output is not a tensor or a number
+   */
+  public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+    List<Tensor> out = outputs(executable.run(InputCheck.bind(signature, inputs)));
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    for (int i = 0; i < out.size(); i++) named.put(signature.outputs().get(i).name(), out.get(i));
+    return Collections.unmodifiableMap(named);
+  }
+
+  /**
+   * Runs once with inputs in signature order.
+   *
+   * @return the outputs in signature order
+   * @throws IllegalArgumentException for a wrong number of inputs or an ill-fitting one, before anything runs
+   */
+  public List<Tensor> run(Tensor... inputs) { return outputs(executable.run(InputCheck.bind(signature, inputs))); }
+
+  private List<Tensor> outputs(List<Object> values) {
+    List<TensorSpec> specs = signature.outputs();
+    if (values.size() != specs.size())
+      throw new KilnRuntimeException(artifact.source() + ": the " + manifest().backend() + " backend returned " + values.size()
+          + " values for " + specs.size() + " outputs");
+    List<Tensor> out = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      out.add(switch (values.get(i)) {
+        case Tensor t -> t;
+        case Long l -> Tensor.fromLongs(new long[] {l});
+        case Double d -> Tensor.fromDoubles(new double[] {d});
+        case Boolean b -> Tensor.fromBools(new boolean[] {b});
+        case null -> throw new KilnRuntimeException("output \"" + specs.get(i).name() + "\" is none, not a tensor");
+        default -> throw new KilnRuntimeException("output \"" + specs.get(i).name() + "\" is a " + specs.get(i).type().text()
+            + ", which KilnModel cannot return as a tensor");
+      });
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  private static List<TensorSpec> specs(List<Port> ports) {
+    List<TensorSpec> out = new ArrayList<>();
+    // The manifest's types were checked to parse when it was read.
+    for (Port p : ports) out.add(new TensorSpec(p.name(), IrParser.parseType(p.type(), p.name())));
+    return out;
+  }
+
+  @Override public String toString() { return "KilnModel(" + artifact.source() + ", " + manifest().backend() + ", " + signature + ")"; }
+}
