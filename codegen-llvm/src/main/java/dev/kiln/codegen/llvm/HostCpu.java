@@ -41,6 +41,18 @@ public record HostCpu(String modelName, Set<String> flags) {
     return new HostCpu(model, flags);
   }
 
+  /** The "cpu MHz" of the first processor in {@code /proc/cpuinfo}, or 0 when unknown. */
+  public static double reportedMhz() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("cpu MHz")) return Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+      }
+    } catch (IOException | RuntimeException e) {
+      // unknown clock: callers print 0
+    }
+    return 0;
+  }
+
   public boolean hasAvx2() { return flags.contains("avx2") && flags.contains("fma"); }
 
   public boolean hasAvx512() { return flags.contains("avx512f"); }

@@ -1,0 +1,82 @@
+package dev.kiln.codegen.llvm.gemm;
+
+import dev.kiln.codegen.llvm.IrBuilder;
+import dev.kiln.codegen.llvm.LlvmModule;
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * Emits the two packing routines that turn row-major blocks into the micro-kernel's k-major panels, zero-padded to
+ * whole tiles so the micro-kernel never reads past a panel:
+ * <ul>
+ *   <li>{@code packB(ptr B, i64 ldb, i64 kc, i64 nc, ptr Bp)}: panel {@code jp} (columns {@code jp..jp+NR}) at
+ *       {@code Bp + jp*kc}, row {@code k} of it at {@code + k*NR}; columns past nc become 0 through masked loads.</li>
+ *   <li>{@code packA(ptr A, i64 lda, i64 mc, i64 kc, ptr Ap)}: panel {@code ip} (rows {@code ip..ip+MR}) at
+ *       {@code Ap + ip*kc}, element (k, i) at {@code + k*MR + i}; rows past mc become 0.</li>
+ * </ul>
+ */
+final class GemmPacking {
+  private GemmPacking() {}
+
+  static LLVMValueRef emitPackB(LlvmModule m, String name, GemmConfig cfg) {
+    int w = cfg.lanes(), nv = cfg.nv(), nrMax = cfg.nr();
+    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32(), vt = m.vec(f32, w);
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
+    m.makeInternal(fn);
+    m.bufferParam(fn, 0, 4);
+    m.bufferParam(fn, 4, 64);
+    try (IrBuilder b = new IrBuilder(m)) {
+      b.enter(fn);
+      LLVMValueRef src = b.param(0), ldb = b.param(1), kc = b.param(2), nc = b.param(3), dst = b.param(4);
+      IrBuilder.Loop jp = b.loop("jp", b.i64(0), nc, b.i64(nrMax));
+      LLVMValueRef panel = b.gep(f32, dst, b.mul(jp.iv(), kc));
+      LLVMValueRef left = b.sub(nc, jp.iv());
+      LLVMValueRef[] mask = new LLVMValueRef[nv];
+      for (int v = 0; v < nv; v++) mask[v] = b.laneMask(w, b.i64((long) v * w), left);
+      IrBuilder.Loop k = b.loop("k", b.i64(0), kc, b.i64(1));
+      LLVMValueRef from = b.gep(f32, src, b.add(b.mul(k.iv(), ldb), jp.iv()));
+      LLVMValueRef to = b.gep(f32, panel, b.mul(k.iv(), b.i64(nrMax)));
+      for (int v = 0; v < nv; v++) {
+        LLVMValueRef x = b.maskedLoad(vt, b.gep(f32, from, b.i64((long) v * w)), mask[v], 4);
+        b.store(x, b.gep(f32, to, b.i64((long) v * w)), 64);
+      }
+      b.endLoop(k);
+      b.endLoop(jp);
+      b.retVoid();
+    }
+    return fn;
+  }
+
+  static LLVMValueRef emitPackA(LlvmModule m, String name, GemmConfig cfg) {
+    int mrMax = cfg.mr();
+    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
+    m.makeInternal(fn);
+    m.bufferParam(fn, 0, 4);
+    m.bufferParam(fn, 4, 64);
+    try (IrBuilder b = new IrBuilder(m)) {
+      b.enter(fn);
+      LLVMValueRef src = b.param(0), lda = b.param(1), mc = b.param(2), kc = b.param(3), dst = b.param(4);
+      IrBuilder.Loop ip = b.loop("ip", b.i64(0), mc, b.i64(mrMax));
+      LLVMValueRef panel = b.gep(f32, dst, b.mul(ip.iv(), kc));
+      IrBuilder.Loop i = b.loop("i", b.i64(0), b.i64(mrMax), b.i64(1));
+      LLVMValueRef row = b.add(ip.iv(), i.iv());
+      LLVMValueRef out = b.gep(f32, panel, i.iv());
+      b.ifThen(b.lt(row, mc), () -> {
+        LLVMValueRef in = b.gep(f32, src, b.mul(row, lda));
+        IrBuilder.Loop k = b.loop("k", b.i64(0), kc, b.i64(1));
+        b.store(b.load(f32, b.gep(f32, in, k.iv()), 4), b.gep(f32, out, b.mul(k.iv(), b.i64(mrMax))), 4);
+        b.endLoop(k);
+      });
+      b.ifThen(b.ge(row, mc), () -> {
+        IrBuilder.Loop k = b.loop("z", b.i64(0), kc, b.i64(1));
+        b.store(b.f32(0f), b.gep(f32, out, b.mul(k.iv(), b.i64(mrMax))), 4);
+        b.endLoop(k);
+      });
+      b.endLoop(i);
+      b.endLoop(ip);
+      b.retVoid();
+    }
+    return fn;
+  }
+}
