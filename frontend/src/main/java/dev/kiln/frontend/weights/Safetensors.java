@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import dev.kiln.runtime.artifact.Json;
 import java.util.List;
 import java.util.Map;
 
@@ -60,7 +61,13 @@ public final class Safetensors {
     } catch (CharacterCodingException e) {
       throw new WeightsException(name + ": header is not valid UTF-8");
     }
-    if (!(Json.parse(header, name) instanceof Map<?, ?> entries)) throw new WeightsException(name + ": header is not a JSON object");
+    Object parsed;
+    try {
+      parsed = Json.parse(header, "JSON header");
+    } catch (IllegalArgumentException e) {
+      throw new WeightsException(name + ": " + e.getMessage());
+    }
+    if (!(parsed instanceof Map<?, ?> entries)) throw new WeightsException(name + ": header is not a JSON object");
     MemorySegment data = all.asSlice(8 + n);
     Map<String, Tensor> out = new LinkedHashMap<>();
     List<long[]> spans = new ArrayList<>();
