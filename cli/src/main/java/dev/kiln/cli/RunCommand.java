@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,10 +17,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kiln run MODEL --input X.npy ...}: runs a model (.kir, .pt, .py) with the reference interpreter. Outputs are written
- * with {@code --output}, one file per graph result, or else described on stdout.
+ * {@code kiln run MODEL --input X.npy ... [--backend interp|jvm]}: runs a model (.kir, .pt, .py) with the reference
+ * interpreter (after the pipeline given by -O/-p, none by default) or, with {@code --backend jvm}, compiled in memory
+ * by the JVM backend ({@link JvmRunner}). A {@code .kiln} artifact runs through {@link ArtifactRunner} whatever the
+ * backend option says, since the artifact names its own. Outputs are written with {@code --output}, one file per
+ * graph result, or else described on stdout.
  */
-@Command(name = "run", description = "Run a model (.kir, .pt TorchScript archive, .py TorchScript source) with the reference interpreter on .npy inputs.")
+@Command(name = "run", description = "Run a model (.kir, .pt TorchScript archive, .py TorchScript source) or a .kiln artifact on .npy inputs.")
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -35,11 +37,17 @@ final class RunCommand implements Callable<Integer> {
       description = "Write results here, one per graph result, in order; without it results are printed.")
   List<Path> outputs = new ArrayList<>();
 
+  @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "interp",
+      description = "interp (the reference interpreter; no passes unless -O/-p) or jvm (specialized to the inputs' shapes, -O1 unless -O/-p, "
+          + "compiled to bytecode in memory); default: ${DEFAULT-VALUE}. Ignored for .kiln files.")
+  String backend;
+
   @picocli.CommandLine.Mixin ModelLoader.Options model = new ModelLoader.Options();
 
   @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws IOException {
+    CompileCommand.checkBackend(backend);
     if (ArtifactRunner.handles(file)) return ArtifactRunner.run(file, inputs, outputs, spec.commandLine().getOut());
     ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);
     Graph g = m.graph();
@@ -47,10 +55,14 @@ final class RunCommand implements Callable<Integer> {
     if (!outputs.isEmpty() && outputs.size() != numResults)
       throw new CliException("graph @" + g.name() + " has " + numResults + " result" + (numResults == 1 ? "" : "s")
           + ", got " + outputs.size() + " --output");
-    Map<String, Tensor> w = m.weights();
     List<Object> args = InputBinder.bind(g, inputs);
-    dev.kiln.passes.Program p = optimize.manager("").run(dev.kiln.passes.Program.of(g, w));
-    List<Object> results = new Interpreter(p.graph(), p.weights()).run(args);
+    List<Object> results;
+    if (backend.equals("jvm")) {
+      results = JvmRunner.run(m, args, optimize);
+    } else {
+      dev.kiln.passes.Program p = optimize.manager("").run(dev.kiln.passes.Program.of(g, m.weights()));
+      results = new Interpreter(p.graph(), p.weights()).run(args);
+    }
 
     PrintWriter out = spec.commandLine().getOut();
     if (outputs.isEmpty()) {

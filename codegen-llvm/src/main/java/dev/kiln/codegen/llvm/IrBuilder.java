@@ -29,6 +29,29 @@ public final class IrBuilder implements AutoCloseable {
 
   public LlvmModule module() { return m; }
 
+  /** The underlying LLVM builder, for instructions this class has no helper for (stays owned by this object). */
+  public LLVMBuilderRef raw() { return b; }
+
+  /** The function being emitted (set by {@link #enter}). */
+  public LLVMValueRef function() { return fn; }
+
+  /**
+   * A stack slot of type {@code t} placed at the start of the entry block (where mem2reg/SROA promote it to SSA
+   * values); the builder's position is unchanged.
+   */
+  public LLVMValueRef alloca(LLVMTypeRef t) {
+    LLVMBuilderRef tmp = LLVMCreateBuilderInContext(m.context());
+    try {
+      LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(fn);
+      LLVMValueRef first = LLVMGetFirstInstruction(entry);
+      if (first == null || first.isNull()) LLVMPositionBuilderAtEnd(tmp, entry);
+      else LLVMPositionBuilderBefore(tmp, first);
+      return LLVMBuildAlloca(tmp, t, "");
+    } finally {
+      LLVMDisposeBuilder(tmp);
+    }
+  }
+
   /** Starts the body of {@code function}: creates its entry block and positions there. */
   public void enter(LLVMValueRef function) {
     fn = function;

@@ -67,20 +67,6 @@ class ArchiveDetailsTest {
   }
 
   @Test
-  void quantizedModelNamesTheMissingOpAndItsPosition() {
-    var x = Npy.read(model("mlp_dynq", "input.npy"));
-    try {
-      ModelFixtures.Error e = ModelFixtures.run(model("mlp_dynq", "scripted.pt"), model("mlp_dynq", "input.npy"),
-          model("mlp_dynq", "output.npy"), null);
-      assertTrue(e.maxAbs() <= 1e-2, "dynamic quantization error " + e); // once the table has the quantized ops
-    } catch (ScriptLoweringException e) {
-      assertTrue(e.getMessage().matches("code/__torch__/\\S+\\.py:\\d+:\\d+: unsupported op 'ops\\.quantized\\.\\w+' \\(in \\w+\\.forward\\)"),
-          e.getMessage());
-    }
-    assertEquals(2, x.shape().length);
-  }
-
-  @Test
   void corruptArchiveErrorPassesThrough(@TempDir Path tmp) throws Exception {
     byte[] b = Files.readAllBytes(model("mlp", "scripted.pt"));
     Path bad = tmp.resolve("bad.pt");

@@ -26,6 +26,7 @@ class OpTypeRulesTest {
     all.addAll(NnOpCases.cases());
     all.addAll(ReduceSequenceOpCases.cases());
     all.addAll(FusedOpCases.cases());
+    all.addAll(QuantOpCases.cases());
     return all;
   }
 

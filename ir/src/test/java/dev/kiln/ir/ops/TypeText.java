@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads type text ({@code f32[N,3,?]}, {@code qi8[4]{q=0.5:0}}, {@code tuple<int,list<f32[*]>>}) for test tables,
+ * Reads type text ({@code f32[N,3,?]}, {@code qi8[4]{q=0.5:0}}, {@code qi8[2,3]{q(axis=0)=[0.1:0,0.2:1]}}, {@code tuple<int,list<f32[*]>>}) for test tables,
  * so that cases read like the IR. Test-only and independent of the real IR parser, which is tested on its own.
  */
 public final class TypeText {
@@ -83,6 +83,22 @@ public final class TypeText {
         double scale = Double.parseDouble(until(':'));
         expect(":");
         q = Quant.perTensor(scale, Long.parseLong(until('}')));
+      } else if (peek("q(axis=")) {
+        expect("q(axis=");
+        int axis = Integer.parseInt(until(')'));
+        expect(")=[");
+        List<Double> scales = new ArrayList<>();
+        List<Long> zps = new ArrayList<>();
+        while (!peek("]")) {
+          if (!scales.isEmpty()) expect(",");
+          scales.add(Double.parseDouble(until(':')));
+          expect(":");
+          int start = pos;
+          while (pos < s.length() && s.charAt(pos) != ',' && s.charAt(pos) != ']') pos++;
+          zps.add(Long.parseLong(s.substring(start, pos)));
+        }
+        expect("]");
+        q = new Quant(axis, scales, zps);
       }
       expect("}");
     }

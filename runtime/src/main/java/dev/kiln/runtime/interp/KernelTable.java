@@ -135,7 +135,14 @@ public final class KernelTable {
       Map.entry("nn.lstm", SequenceKernels::lstm),
       Map.entry("nn.attention", single(SequenceKernels::attention)),
       // inserted by passes
-      Map.entry("nn.to_layout", single(FusedKernels::toLayout)));
+      Map.entry("nn.to_layout", single(FusedKernels::toLayout)),
+      // quantization
+      Map.entry("q.quantize_per_tensor", single(QuantKernels::quantizeOp)),
+      Map.entry("q.quantize_per_channel", single(QuantKernels::quantizeOp)),
+      Map.entry("q.dequantize", single(QuantKernels::dequantizeOp)),
+      Map.entry("q.requantize", single(QuantKernels::requantizeOp)),
+      Map.entry("q.int_repr", single(QuantKernels::intRepr)),
+      Map.entry("q.linear_dynamic", single(QuantKernels::linearDynamic)));
 
   /** The kernel for {@code op}, or null (also null for the ops in {@link #INTERPRETER_OPS}). */
   public static Kernel find(String op) { return KERNELS.get(op); }

@@ -32,9 +32,18 @@ public final class GemmEmitter {
 
   /** Emits {@code name}, {@code name_workspace} and internal helpers {@code name.*}; returns the GEMM function. */
   public static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg) {
+    return emit(m, name, cfg, false, false);
+  }
+
+  /**
+   * As {@link #emit(LlvmModule, String, GemmConfig)} with transposed operands: when {@code transA}, element (i, k)
+   * of A is {@code A[k*lda + i]}; when {@code transB}, element (k, j) of B is {@code B[j*ldb + k]}. Only the packing
+   * routines differ (they gather into the same k-major panels), so the micro-kernel is shared by all four forms.
+   */
+  public static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg, boolean transA, boolean transB) {
     LLVMValueRef micro = GemmMicroKernel.emit(m, name + ".micro", cfg);
-    LLVMValueRef packA = GemmPacking.emitPackA(m, name + ".packA", cfg);
-    LLVMValueRef packB = GemmPacking.emitPackB(m, name + ".packB", cfg);
+    LLVMValueRef packA = transA ? GemmPacking.emitPackAT(m, name + ".packA", cfg) : GemmPacking.emitPackA(m, name + ".packA", cfg);
+    LLVMValueRef packB = transB ? GemmPacking.emitPackBT(m, name + ".packB", cfg) : GemmPacking.emitPackB(m, name + ".packB", cfg);
     LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32(), v = m.voidType();
     LLVMTypeRef microT = m.fnType(v, p, p, p, i64, i64, i64, i64), packT = m.fnType(v, p, i64, i64, i64, p);
 
@@ -61,10 +70,12 @@ public final class GemmEmitter {
       LLVMValueRef nc = b.min(b.i64(cfg.nc()), b.sub(nn, jc.iv()));
       IrBuilder.Loop pc = b.loop("pc", b.i64(0), kk, b.i64(cfg.kc()));
       LLVMValueRef kc = b.min(b.i64(cfg.kc()), b.sub(kk, pc.iv()));
-      b.call(packB, packT, b.gep(f32, bm, b.add(b.mul(pc.iv(), ldb), jc.iv())), ldb, kc, nc, bp);
+      LLVMValueRef bStart = transB ? b.add(b.mul(jc.iv(), ldb), pc.iv()) : b.add(b.mul(pc.iv(), ldb), jc.iv());
+      b.call(packB, packT, b.gep(f32, bm, bStart), ldb, kc, nc, bp);
       IrBuilder.Loop ic = b.loop("ic", b.i64(0), mm, b.i64(cfg.mc()));
       LLVMValueRef mc = b.min(b.i64(cfg.mc()), b.sub(mm, ic.iv()));
-      b.call(packA, packT, b.gep(f32, a, b.add(b.mul(ic.iv(), lda), pc.iv())), lda, mc, kc, ap);
+      LLVMValueRef aStart = transA ? b.add(b.mul(pc.iv(), lda), ic.iv()) : b.add(b.mul(ic.iv(), lda), pc.iv());
+      b.call(packA, packT, b.gep(f32, a, aStart), lda, mc, kc, ap);
       IrBuilder.Loop jr = b.loop("jr", b.i64(0), nc, nr);
       IrBuilder.Loop ir = b.loop("ir", b.i64(0), mc, mr);
       LLVMValueRef cTile = b.gep(f32, c, b.add(b.mul(b.add(ic.iv(), ir.iv()), ldc), b.add(jc.iv(), jr.iv())));

@@ -79,4 +79,68 @@ final class GemmPacking {
     }
     return fn;
   }
+
+  /**
+   * {@code packAT(ptr A, i64 lda, i64 mc, i64 kc, ptr Ap)} for a transposed A (element (i, k) at {@code A[k*lda+i]}):
+   * the same panels as packA; rows past mc read a clamped row and store 0 (branch-free).
+   */
+  static LLVMValueRef emitPackAT(LlvmModule m, String name, GemmConfig cfg) {
+    int mrMax = cfg.mr();
+    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
+    m.makeInternal(fn);
+    m.bufferParam(fn, 0, 4);
+    m.bufferParam(fn, 4, 64);
+    try (IrBuilder b = new IrBuilder(m)) {
+      b.enter(fn);
+      LLVMValueRef src = b.param(0), lda = b.param(1), mc = b.param(2), kc = b.param(3), dst = b.param(4);
+      LLVMValueRef last = b.sub(mc, b.i64(1));
+      IrBuilder.Loop ip = b.loop("ip", b.i64(0), mc, b.i64(mrMax));
+      LLVMValueRef panel = b.gep(f32, dst, b.mul(ip.iv(), kc));
+      IrBuilder.Loop k = b.loop("k", b.i64(0), kc, b.i64(1));
+      LLVMValueRef in = b.gep(f32, src, b.mul(k.iv(), lda));
+      LLVMValueRef out = b.gep(f32, panel, b.mul(k.iv(), b.i64(mrMax)));
+      IrBuilder.Loop i = b.loop("i", b.i64(0), b.i64(mrMax), b.i64(1));
+      LLVMValueRef row = b.add(ip.iv(), i.iv());
+      LLVMValueRef v = b.load(f32, b.gep(f32, in, b.min(row, last)), 4);
+      b.store(b.select(b.lt(row, mc), v, b.f32(0f)), b.gep(f32, out, i.iv()), 4);
+      b.endLoop(i);
+      b.endLoop(k);
+      b.endLoop(ip);
+      b.retVoid();
+    }
+    return fn;
+  }
+
+  /**
+   * {@code packBT(ptr B, i64 ldb, i64 kc, i64 nc, ptr Bp)} for a transposed B (element (k, j) at {@code B[j*ldb+k]}):
+   * the same panels as packB, read column by column (contiguous in B); columns past nc store 0.
+   */
+  static LLVMValueRef emitPackBT(LlvmModule m, String name, GemmConfig cfg) {
+    int nrMax = cfg.nr();
+    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
+    m.makeInternal(fn);
+    m.bufferParam(fn, 0, 4);
+    m.bufferParam(fn, 4, 64);
+    try (IrBuilder b = new IrBuilder(m)) {
+      b.enter(fn);
+      LLVMValueRef src = b.param(0), ldb = b.param(1), kc = b.param(2), nc = b.param(3), dst = b.param(4);
+      LLVMValueRef last = b.sub(nc, b.i64(1));
+      IrBuilder.Loop jp = b.loop("jp", b.i64(0), nc, b.i64(nrMax));
+      LLVMValueRef panel = b.gep(f32, dst, b.mul(jp.iv(), kc));
+      IrBuilder.Loop j = b.loop("j", b.i64(0), b.i64(nrMax), b.i64(1));
+      LLVMValueRef col = b.add(jp.iv(), j.iv());
+      LLVMValueRef in = b.gep(f32, src, b.mul(b.min(col, last), ldb));
+      LLVMValueRef inside = b.lt(col, nc);
+      IrBuilder.Loop k = b.loop("k", b.i64(0), kc, b.i64(1));
+      LLVMValueRef v = b.load(f32, b.gep(f32, in, k.iv()), 4);
+      b.store(b.select(inside, v, b.f32(0f)), b.gep(f32, panel, b.add(b.mul(k.iv(), b.i64(nrMax)), j.iv())), 4);
+      b.endLoop(k);
+      b.endLoop(j);
+      b.endLoop(jp);
+      b.retVoid();
+    }
+    return fn;
+  }
 }

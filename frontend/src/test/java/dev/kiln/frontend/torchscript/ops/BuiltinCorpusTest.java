@@ -23,6 +23,7 @@ class BuiltinCorpusTest {
 
   /** The names covered, as the corpus of 1.13 archives spells them. */
   static final Set<String> CORPUS_COVERED = Set.of("ops.prim.NumToTensor", "ops.prim.device", "ops.prim.dtype",
+      "ops.quantized.linear_dynamic", "ops.quantized.linear_prepack", "ops.quantized.linear_unpack",
       "ops.prim.is_cuda", "ops.prim.is_nested", "ops.prim.requires_grad", "torch.__contains__", "torch._convolution",
       "torch._native_multi_head_attention", "torch._transformer_encoder_layer_fwd", "torch.adaptive_avg_pool2d",
       "torch.add", "torch.add_", "torch.all", "torch.any", "torch.append", "torch.baddbmm", "torch.batch_norm", "torch.bmm",

@@ -1,0 +1,147 @@
+package dev.kiln.codegen.llvm.backend;
+
+import static dev.kiln.ir.kernel.Expr.add;
+import static dev.kiln.ir.kernel.Expr.i32;
+import static dev.kiln.ir.kernel.Expr.mul;
+
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.Expr.BOp;
+import dev.kiln.ir.kernel.KType;
+import dev.kiln.ir.kernel.Stmt;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rewrites a {@code call conv2d} / {@code conv2d_nhwc} into Kernel IR the native emitter already handles: a bias
+ * (or zero) fill of y, then per image and group an im2col copy loop into the workspace buffer {@link #COL} and a
+ * {@link Stmt.Gemm} accumulating onto y (beta = 1), which becomes the explicit-vector GEMM. Pointwise convolutions
+ * use x itself as the im2col matrix; depthwise ones are a direct loop nest (taps innermost, unrolled by LLVM).
+ *
+ * <p>Params are ConvParams' 16 ints: n, c, h, w, oc, kh, kw, strideH, strideW, padH, padW, dilH, dilW, groups, oh, ow.
+ */
+final class ConvExpansion {
+  /** Name of the pseudo-buffer for the im2col matrix: the workspace after the GEMM's packing area. */
+  static final String COL = "__col";
+
+  private ConvExpansion() {}
+
+  /** Floats of im2col scratch the convolution needs (0 for pointwise and depthwise). */
+  static long colFloats(Stmt.Conv conv) {
+    int[] q = conv.params();
+    int c = q[1], kh = q[5], kw = q[6], groups = q[13], oh = q[14], ow = q[15];
+    if (pointwise(q) || depthwise(q)) return 0;
+    return (long) (c / groups) * kh * kw * oh * ow;
+  }
+
+  static List<Stmt> expand(Stmt.Conv conv, String tag) {
+    int[] q = conv.params();
+    return depthwise(q) ? depthwiseLoops(conv, tag) : im2colGemm(conv, tag);
+  }
+
+  private static boolean pointwise(int[] q) {
+    return q[5] == 1 && q[6] == 1 && q[7] == 1 && q[8] == 1 && q[9] == 0 && q[10] == 0;
+  }
+
+  private static boolean depthwise(int[] q) { return q[13] == q[1] && q[4] == q[1]; }
+
+  private static List<Stmt> im2colGemm(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int n = q[0], c = q[1], h = q[2], w = q[3], oc = q[4], kh = q[5], kw = q[6], groups = q[13], oh = q[14], ow = q[15];
+    int cg = c / groups, og = oc / groups, kdim = cg * kh * kw, plane = oh * ow;
+    List<Stmt> out = new ArrayList<>();
+    Expr img = v(t + "n"), g = v(t + "g");
+    List<Stmt> perGroup = new ArrayList<>();
+    if (!cv.nhwc()) {
+      // y[o][plane] = bias[o]; then y[g] (og x plane) += W[g] (og x kdim) * col (kdim x plane)
+      out.add(loop(t + "f", n * oc, loop(t + "p", plane, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(plane)), v(t + "p")),
+          cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, rem(v(t + "f"), oc))))));
+      Expr yOff = add(mul(img, i32(oc * plane)), mul(g, i32(og * plane)));
+      if (pointwise(q)) {
+        perGroup.add(new Stmt.Gemm(false, false, og, plane, kdim, 1f, cv.weight(), mul(g, i32(og * kdim)), kdim,
+            cv.x(), add(mul(img, i32(c * h * w)), mul(g, i32(cg * h * w))), plane, 1f, cv.y(), yOff, plane));
+      } else {
+        Expr ci = v(t + "ci"), ky = v(t + "ky"), kx = v(t + "kx"), oy = v(t + "oy"), ox = v(t + "ox");
+        Expr iy = tap(oy, ky, q[7], q[9], q[11]), ix = tap(ox, kx, q[8], q[10], q[12]);
+        Expr xIdx = add(add(mul(img, i32(c * h * w)), mul(add(mul(g, i32(cg)), ci), i32(h * w))), add(mul(clamp(iy, h, q[9]), i32(w)), clamp(ix, w, q[10])));
+        Expr col = add(mul(add(mul(add(mul(ci, i32(kh)), ky), i32(kw)), kx), i32(plane)), add(mul(oy, i32(ow)), ox));
+        perGroup.add(loop(t + "ci", cg, loop(t + "ky", kh, loop(t + "kx", kw, loop(t + "oy", oh, loop(t + "ox", ow,
+            new Stmt.Store(COL, col, masked(cv.x(), xIdx, iy, h, ix, w, q[9] > 0 || q[10] > 0))))))));
+        perGroup.add(new Stmt.Gemm(false, false, og, plane, kdim, 1f, cv.weight(), mul(g, i32(og * kdim)), kdim,
+            COL, i32(0), plane, 1f, cv.y(), yOff, plane));
+      }
+    } else {
+      // y[pixel][o] = bias[o]; then y[:, g] (plane x og) += col (plane x kdim) * W[g]^T (kdim x og), W is [oc][kh][kw][cg]
+      out.add(loop(t + "f", n * plane, loop(t + "o", oc, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(oc)), v(t + "o")),
+          cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, v(t + "o"))))));
+      if (pointwise(q)) {
+        List<Stmt> groupsLoop = List.of(new Stmt.Gemm(false, true, n * plane, og, cg, 1f, cv.x(), mul(g, i32(cg)), c,
+            cv.weight(), mul(g, i32(og * cg)), cg, 1f, cv.y(), mul(g, i32(og)), oc));
+        out.add(new Stmt.For(t + "g", groups, groupsLoop));
+        return out;
+      }
+      Expr oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx"), ci = v(t + "ci");
+      Expr iy = tap(oy, ky, q[7], q[9], q[11]), ix = tap(ox, kx, q[8], q[10], q[12]);
+      Expr xIdx = add(add(mul(img, i32(h * w * c)), mul(add(mul(clamp(iy, h, q[9]), i32(w)), clamp(ix, w, q[10])), i32(c))), add(mul(g, i32(cg)), ci));
+      Expr col = add(mul(add(mul(oy, i32(ow)), ox), i32(kdim)), add(mul(add(mul(ky, i32(kw)), kx), i32(cg)), ci));
+      perGroup.add(loop(t + "oy", oh, loop(t + "ox", ow, loop(t + "ky", kh, loop(t + "kx", kw, loop(t + "ci", cg,
+          new Stmt.Store(COL, col, masked(cv.x(), xIdx, iy, h, ix, w, q[9] > 0 || q[10] > 0))))))));
+      perGroup.add(new Stmt.Gemm(false, true, plane, og, kdim, 1f, COL, i32(0), kdim, cv.weight(), mul(g, i32(og * kdim)), kdim,
+          1f, cv.y(), add(mul(img, i32(plane * oc)), mul(g, i32(og))), oc));
+    }
+    out.add(new Stmt.For(t + "n", n, List.of(new Stmt.For(t + "g", groups, perGroup))));
+    return out;
+  }
+
+  /** One output per channel: acc = bias + sum over taps of x * w, taps innermost (LLVM unrolls them). */
+  private static List<Stmt> depthwiseLoops(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int n = q[0], c = q[1], h = q[2], w = q[3], kh = q[5], kw = q[6], oh = q[14], ow = q[15];
+    Expr img = v(t + "n"), ch = v(t + "c"), oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx");
+    Expr iy = tap(oy, ky, q[7], q[9], q[11]), ix = tap(ox, kx, q[8], q[10], q[12]);
+    Expr cy = clamp(iy, h, q[9]), cx = clamp(ix, w, q[10]);
+    Expr xIdx, yIdx;
+    if (cv.nhwc()) {
+      xIdx = add(mul(add(add(mul(img, i32(h * w)), mul(cy, i32(w))), cx), i32(c)), ch);
+      yIdx = add(mul(add(add(mul(img, i32(oh * ow)), mul(oy, i32(ow))), ox), i32(c)), ch);
+    } else {
+      xIdx = add(mul(add(mul(img, i32(c)), ch), i32(h * w)), add(mul(cy, i32(w)), cx));
+      yIdx = add(mul(add(mul(img, i32(c)), ch), i32(oh * ow)), add(mul(oy, i32(ow)), ox));
+    }
+    String acc = t + "acc";
+    Expr wv = new Expr.Load(cv.weight(), KType.F32, add(mul(ch, i32(kh * kw)), add(mul(ky, i32(kw)), kx)));
+    Expr prod = Expr.bin(BOp.MUL, masked(cv.x(), xIdx, iy, h, ix, w, q[9] > 0 || q[10] > 0), wv);
+    List<Stmt> body = List.of(
+        new Stmt.Let(acc, cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, ch), true),
+        loop(t + "ky", kh, loop(t + "kx", kw, new Stmt.Assign(acc, Expr.bin(BOp.ADD, new Expr.Var(acc, KType.F32), prod)))),
+        new Stmt.Store(cv.y(), yIdx, new Expr.Var(acc, KType.F32)));
+    Stmt inner = cv.nhwc()
+        ? loop(t + "oy", oh, loop(t + "ox", ow, new Stmt.For(t + "c", c, body)))
+        : new Stmt.For(t + "c", c, List.of(loop(t + "oy", oh, new Stmt.For(t + "ox", ow, body))));
+    return List.of(loop(t + "n", n, inner));
+  }
+
+  private static Expr v(String name) { return new Expr.Var(name, KType.INT); }
+
+  private static Stmt loop(String var, int extent, Stmt body) { return new Stmt.For(var, extent, List.of(body)); }
+
+  /** Input coordinate of output {@code o} at tap {@code k}: o*stride - pad + k*dil (may be out of range). */
+  private static Expr tap(Expr o, Expr k, int stride, int pad, int dil) {
+    return add(add(mul(o, i32(stride)), i32(-pad)), mul(k, i32(dil)));
+  }
+
+  /** The coordinate clamped into [0, size) when padding can take it outside (branch-free load address). */
+  private static Expr clamp(Expr i, int size, int pad) {
+    if (pad == 0) return i;
+    return Expr.bin(BOp.MIN, Expr.bin(BOp.MAX, i, i32(0)), i32(size - 1));
+  }
+
+  private static Expr masked(String x, Expr idx, Expr iy, int h, Expr ix, int w, boolean padded) {
+    Expr load = new Expr.Load(x, KType.F32, idx);
+    if (!padded) return load;
+    Expr in = Expr.bin(BOp.AND, Expr.bin(BOp.AND, Expr.bin(BOp.GE, iy, i32(0)), Expr.bin(BOp.LT, iy, i32(h))),
+        Expr.bin(BOp.AND, Expr.bin(BOp.GE, ix, i32(0)), Expr.bin(BOp.LT, ix, i32(w))));
+    return new Expr.Select(in, load, Expr.f32(0));
+  }
+
+  private static Expr rem(Expr a, int b) { return Expr.bin(BOp.REM, a, i32(b)); }
+}

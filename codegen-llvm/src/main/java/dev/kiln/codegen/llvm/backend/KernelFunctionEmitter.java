@@ -1,0 +1,147 @@
+package dev.kiln.codegen.llvm.backend;
+
+import static org.bytedeco.llvm.global.LLVM.*;
+
+import dev.kiln.codegen.llvm.IrBuilder;
+import dev.kiln.codegen.llvm.LlvmModule;
+import dev.kiln.ir.kernel.Expr;
+import dev.kiln.ir.kernel.KType;
+import dev.kiln.ir.kernel.Kernel;
+import dev.kiln.ir.kernel.KernelProgram;
+import dev.kiln.ir.kernel.Stmt;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.llvm.LLVM.LLVMTypeRef;
+import org.bytedeco.llvm.LLVM.LLVMValueRef;
+
+/**
+ * Emits one Kernel IR kernel as {@code void NAME(ptr s0, ..., ptr sN, ptr work)}: one parameter per distinct
+ * storage the kernel touches (aliases share their storage's pointer), each {@code noalias nocapture align 64}
+ * because every storage is its own 64-byte aligned allocation; {@code work} is the shared scratch (GEMM packing,
+ * then im2col). Loops are counted i64 loops, immutable locals SSA values, mutable accumulators stack slots that
+ * mem2reg promotes. GEMM calls go to the explicit-vector GEMM ({@link GemmLibrary}); convolutions are first
+ * rewritten by {@link ConvExpansion}.
+ *
+ * <p>Throws {@link Unsupported} (after which the caller discards the module function) when the kernel needs
+ * something not generated natively.
+ */
+final class KernelFunctionEmitter {
+  private final LlvmModule m;
+  private final KernelProgram p;
+  private final GemmLibrary gemms;
+  private final long colOffsetBytes;
+  private IrBuilder ib;
+  private ScalarEmitter se;
+  private final Map<String, LLVMValueRef> storagePtr = new HashMap<>();
+  private LLVMValueRef work;
+  private Map<String, LLVMValueRef> values = new HashMap<>();
+  private final Map<String, LLVMValueRef> slots = new HashMap<>();
+  private int convs;
+
+  /** @param colOffsetBytes where the im2col area starts in the workspace (after the GEMM's packing area) */
+  KernelFunctionEmitter(LlvmModule m, KernelProgram p, GemmLibrary gemms, long colOffsetBytes) {
+    this.m = m;
+    this.p = p;
+    this.gemms = gemms;
+    this.colOffsetBytes = colOffsetBytes;
+  }
+
+  /** Emits the function {@code name} for kernel {@code k} with parameters for {@code storages} (in that order). */
+  LLVMValueRef emit(String name, Kernel k, List<String> storages) {
+    LLVMTypeRef[] params = new LLVMTypeRef[storages.size() + 1];
+    java.util.Arrays.fill(params, m.ptr());
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), params));
+    for (int i = 0; i < storages.size(); i++) m.bufferParam(fn, i, 64);
+    m.bufferParam(fn, storages.size(), 64);
+    try (IrBuilder b = new IrBuilder(m)) {
+      ib = b;
+      b.enter(fn);
+      for (int i = 0; i < storages.size(); i++) storagePtr.put(storages.get(i), b.param(i));
+      work = b.param(storages.size());
+      se = new ScalarEmitter(b, this::var, this::address);
+      try {
+        stmts(k.body());
+      } catch (RuntimeException e) {
+        LLVMDeleteFunction(fn);
+        throw e;
+      }
+      b.retVoid();
+    }
+    return fn;
+  }
+
+  private LLVMValueRef address(String buffer, KType t, LLVMValueRef index) {
+    LLVMValueRef base;
+    if (buffer.equals(ConvExpansion.COL)) base = ib.gep(LLVMInt8TypeInContext(m.context()), work, ib.i64(colOffsetBytes));
+    else {
+      if (p.buffer(buffer).type() == KType.OBJ) throw new Unsupported("%" + buffer + " holds an object");
+      base = storagePtr.get(p.storageOf(buffer).name());
+      if (base == null) throw new IllegalStateException("kernel touches %" + buffer + " but does not list it");
+    }
+    return ib.gep(se.memType(t), base, index);
+  }
+
+  private LLVMValueRef var(Expr.Var v) {
+    LLVMValueRef slot = slots.get(v.name());
+    if (slot != null) return ib.load(se.type(v.type()), slot, ScalarEmitter.align(v.type()));
+    LLVMValueRef val = values.get(v.name());
+    if (val == null) throw new IllegalStateException("%" + v.name() + " used before it is defined");
+    return val;
+  }
+
+  private void stmts(List<Stmt> body) {
+    for (Stmt s : body) stmt(s);
+  }
+
+  private void stmt(Stmt s) {
+    switch (s) {
+      case Stmt.For f -> {
+        IrBuilder.Loop loop = ib.loop(f.var(), ib.i64(0), ib.i64(f.extent()), ib.i64(1));
+        Map<String, LLVMValueRef> outer = values;
+        values = new HashMap<>(outer);
+        values.put(f.var(), loop.iv());
+        stmts(f.body());
+        values = outer;
+        ib.endLoop(loop);
+      }
+      case Stmt.Let l when l.mutable() -> {
+        KType t = l.value().type();
+        LLVMValueRef slot = ib.alloca(se.type(t));
+        ib.store(se.expr(l.value()), slot, ScalarEmitter.align(t));
+        slots.put(l.name(), slot);
+      }
+      case Stmt.Let l -> values.put(l.name(), se.expr(l.value()));
+      case Stmt.Assign a -> {
+        LLVMValueRef slot = slots.get(a.name());
+        if (slot == null) throw new IllegalStateException("assignment to %" + a.name() + ", which is not a var");
+        ib.store(se.expr(a.value()), slot, ScalarEmitter.align(a.value().type()));
+      }
+      case Stmt.Store st -> {
+        KType t = st.buffer().equals(ConvExpansion.COL) ? KType.F32 : p.buffer(st.buffer()).type();
+        se.store(st.buffer(), t, se.expr(st.index()), se.expr(Expr.cast(t, st.value())));
+      }
+      case Stmt.Gemm g -> gemm(g);
+      case Stmt.Conv c -> stmts(ConvExpansion.expand(c, "cv" + convs++ + "_"));
+      case Stmt.CallReference r -> throw new Unsupported("reference call #" + r.ref());
+    }
+  }
+
+  /** C = alpha * op(A) op(B) + beta * C as: scale (or zero) C when beta != 1, then the accumulating GEMM. */
+  private void gemm(Stmt.Gemm g) {
+    if (g.alpha() != 1f) throw new Unsupported("gemm with alpha=" + g.alpha());
+    LLVMValueRef c = address(g.c(), KType.F32, se.expr(g.offC()));
+    if (g.beta() != 1f) {
+      IrBuilder.Loop i = ib.loop("ci", ib.i64(0), ib.i64(g.m()), ib.i64(1));
+      IrBuilder.Loop j = ib.loop("cj", ib.i64(0), ib.i64(g.n()), ib.i64(1));
+      LLVMValueRef at = ib.gep(m.f32(), c, ib.add(ib.mul(i.iv(), ib.i64(g.ldc())), j.iv()));
+      LLVMValueRef v = g.beta() == 0f ? ib.f32(0f) : ib.fmul(ib.load(m.f32(), at, 4), ib.f32(g.beta()));
+      ib.store(v, at, 4);
+      ib.endLoop(j);
+      ib.endLoop(i);
+    }
+    if (g.k() == 0 || g.m() == 0 || g.n() == 0) return;
+    LLVMValueRef a = address(g.a(), KType.F32, se.expr(g.offA())), bm = address(g.b(), KType.F32, se.expr(g.offB()));
+    gemms.call(ib, g.transA(), g.transB(), a, bm, c, g.m(), g.n(), g.k(), g.lda(), g.ldb(), g.ldc(), work);
+  }
+}
