@@ -2,6 +2,9 @@ package dev.kiln.cli;
 
 import dev.kiln.codegen.jvm.JvmBackend;
 import dev.kiln.codegen.jvm.JvmOptions;
+import dev.kiln.codegen.llvm.backend.LlvmBackend;
+import dev.kiln.codegen.llvm.backend.LlvmCompiled;
+import dev.kiln.codegen.llvm.backend.LlvmOptions;
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.OptionalType;
@@ -15,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code kiln run MODEL --backend jvm}: compiles the model in memory with the JVM backend and runs the generated
- * class once. The backend's loops need static shapes, so every symbolic dim of the parameters is first bound to its
+ * {@code kiln run MODEL --backend jvm|llvm}: compiles the model in memory with the JVM backend (or LLVM's JIT) and
+ * runs it once. The backend's loops need static shapes, so every symbolic dim of the parameters is first bound to its
  * size in the actual inputs ({@code specialize=N:2}); then the optimization pipeline runs (default -O1, as
  * {@code kiln compile}, so this gives what compiling to a .kiln and running that gives).
  */
@@ -51,9 +54,10 @@ final class JvmRunner {
    * @param loaded the model as loaded (its graph is rewritten in place by the passes)
    * @param args the bound inputs, one per parameter
    * @param optimize -O / -p as given; neither means -O1
-   * @return the generated class's results, one per graph result
+   * @param backend "jvm" (bytecode) or "llvm" (native code through LLVM's JIT, freed after the run)
+   * @return the compiled model's results, one per graph result
    */
-  static List<Object> run(ModelLoader.Loaded loaded, List<Object> args, OptLevelOptions optimize) {
+  static List<Object> run(ModelLoader.Loaded loaded, List<Object> args, OptLevelOptions optimize, String backend) {
     String spec = specialization(loaded.graph(), args);
     String chosen = optimize.pipeline(dev.kiln.passes.Pipelines.level(1));
     String pipeline = spec.isEmpty() ? chosen : chosen.isEmpty() ? spec : spec + "," + chosen;
@@ -64,6 +68,11 @@ final class JvmRunner {
       throw new CliException(e.getMessage());
     }
     Program p = passes.run(Program.of(loaded.graph(), loaded.weights()));
+    if (backend.equals("llvm")) {
+      try (LlvmCompiled native_ = LlvmBackend.compile(p.graph(), p.weights(), LlvmOptions.defaults())) {
+        return native_.instantiate(p.weights()).run(args);
+      }
+    }
     return JvmBackend.compile(p.graph(), p.weights(), JvmOptions.defaults()).instantiate(p.weights()).run(args);
   }
 }

@@ -38,8 +38,8 @@ final class RunCommand implements Callable<Integer> {
   List<Path> outputs = new ArrayList<>();
 
   @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "interp",
-      description = "interp (the reference interpreter; no passes unless -O/-p) or jvm (specialized to the inputs' shapes, -O1 unless -O/-p, "
-          + "compiled to bytecode in memory); default: ${DEFAULT-VALUE}. Ignored for .kiln files.")
+      description = "interp (the reference interpreter; no passes unless -O/-p), jvm or llvm (specialized to the inputs' shapes, -O1 unless "
+          + "-O/-p, compiled in memory to bytecode or, through LLVM's JIT, to native code); default: ${DEFAULT-VALUE}. Ignored for .kiln files.")
   String backend;
 
   @picocli.CommandLine.Mixin ModelLoader.Options model = new ModelLoader.Options();
@@ -47,7 +47,7 @@ final class RunCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws IOException {
-    CompileCommand.checkBackend(backend);
+    if (!List.of("interp", "jvm", "llvm").contains(backend)) throw new CliException("--backend " + backend + ": expected interp, jvm or llvm");
     if (ArtifactRunner.handles(file)) return ArtifactRunner.run(file, inputs, outputs, spec.commandLine().getOut());
     ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);
     Graph g = m.graph();
@@ -57,8 +57,8 @@ final class RunCommand implements Callable<Integer> {
           + ", got " + outputs.size() + " --output");
     List<Object> args = InputBinder.bind(g, inputs);
     List<Object> results;
-    if (backend.equals("jvm")) {
-      results = JvmRunner.run(m, args, optimize);
+    if (backend.equals("jvm") || backend.equals("llvm")) {
+      results = JvmRunner.run(m, args, optimize, backend);
     } else {
       dev.kiln.passes.Program p = optimize.manager("").run(dev.kiln.passes.Program.of(g, m.weights()));
       results = new Interpreter(p.graph(), p.weights()).run(args);
