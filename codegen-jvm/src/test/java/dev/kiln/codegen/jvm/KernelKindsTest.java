@@ -97,9 +97,9 @@ class KernelKindsTest {
               return(%0, %1, %2, %3, %5)
             }"""),
         new Case("reference-fallback", "", """
-            graph @g(%x: f32[2,6], %g: f32[6], %b: f32[6]) -> (f32[2,6]) {
-              %0 = nn.layer_norm(%x, %g, %b) {normalized_shape=[6], eps=1.0E-5} : f32[2,6]
-              %1 = nn.relu(%0) : f32[2,6]
+            graph @g(%x: f32[2,6], %g: f32[2,6]) -> (f32[2,2,6]) {
+              %0 = nn.stack(%x, %g) {dim=0} : f32[2,2,6]
+              %1 = nn.relu(%0) : f32[2,2,6]
               return(%1)
             }"""));
   }

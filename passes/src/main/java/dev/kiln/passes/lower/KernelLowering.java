@@ -19,7 +19,8 @@ import java.util.Map;
  * order. The rules (docs/kernel-ir.md): elementwise ops and fused elementwise bodies become loop nests;
  * conv2d/linear/matmul (alone or with a fused epilogue) become primitive calls, the epilogue a loop over the
  * output; reshapes of row-major data become aliases; other movement ops copy loops; reductions, softmax and
- * pooling loop nests; everything else a reference call. Loops need static shapes: specialize symbolic dims first
+ * pooling loop nests; layer_norm a loop nest; attention and lstm GEMM calls with fused softmax / gate loops;
+ * chunk and split slice views; everything else a reference call. Loops need static shapes: specialize symbolic dims first
  * (values whose shapes stay symbolic are handled by reference calls only).
  *
  * <p>Stateless; {@link #lower} only reads the graph.
@@ -101,6 +102,18 @@ public final class KernelLowering {
     if (ReduceLowering.handles(op)) {
       ReduceLowering.lower(c, n);
       return "loop";
+    }
+    if (NormLowering.handles(op)) {
+      NormLowering.lower(c, n);
+      return "loop";
+    }
+    if (AttentionLowering.handles(op)) {
+      AttentionLowering.lower(c, n);
+      return "primitive";
+    }
+    if (LstmLowering.handles(op)) {
+      LstmLowering.lower(c, n);
+      return "primitive";
     }
     throw new Unsupported(op + " has no kernel lowering");
   }

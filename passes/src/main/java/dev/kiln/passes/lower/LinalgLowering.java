@@ -77,7 +77,9 @@ final class LinalgLowering {
       s.addAll(fill(c, c.view(n.operand(2)), y, 1f));
       beta = 1;
     }
-    View wt = w.permute(new int[] {1, 0});
+    // At a few rows, W^T stored once beats reading W transposed on every call (WeightLayouts).
+    boolean fewRows = x.numel() / Math.max(1, x.shape()[x.rank() - 1]) <= WeightLayouts.MAX_ROWS;
+    View wt = fewRows && WeightLayouts.isWeight(c, w) ? WeightLayouts.transposed(c, w) : w.permute(new int[] {1, 0});
     s.addAll(matmul(c, x, wt, y, 1f, beta));
     return s;
   }
@@ -154,7 +156,7 @@ final class LinalgLowering {
    * column stride is 1 (ld = row stride), transposed when the row stride is 1 (ld = column stride); a dim of size 1
    * fits any stride, and its ld is then the other size.
    */
-  private static long[] ld(long rows, long cols, long sr, long sc) {
+  static long[] ld(long rows, long cols, long sr, long sc) {
     if (sc == 1 || cols == 1) return new long[] {0, rows == 1 ? Math.max(cols, 1) : Math.max(sr, 1)};
     if (sr == 1 || rows == 1) return new long[] {1, cols == 1 ? Math.max(rows, 1) : Math.max(sc, 1)};
     throw new Unsupported("matmul operand with no unit-stride inner dim");

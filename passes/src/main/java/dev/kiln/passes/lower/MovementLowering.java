@@ -20,12 +20,16 @@ final class MovementLowering {
   static boolean handles(String op) {
     return switch (op) {
       case "nn.reshape", "nn.flatten", "nn.squeeze", "nn.unsqueeze", "nn.contiguous", "nn.dropout", "nn.permute", "nn.transpose",
-          "nn.slice", "nn.select", "nn.expand", "nn.to_layout", "nn.cat" -> true;
+          "nn.slice", "nn.select", "nn.expand", "nn.to_layout", "nn.cat", "nn.chunk", "nn.split" -> true;
       default -> false;
     };
   }
 
   static void lower(LowerContext c, Node n) {
+    if (n.op().name().equals("nn.chunk") || n.op().name().equals("nn.split")) {
+      pieces(c, n);
+      return;
+    }
     Value r = n.result();
     if (LowerContext.bufferType(r) == null) throw new Unsupported("result is not a static tensor");
     if (n.op().name().equals("nn.cat")) {
@@ -41,8 +45,14 @@ final class MovementLowering {
           c.bind(r, View.dense(alias, x.type(), out, false));
           yield null;
         }
-        yield n.op().name().equals("nn.unsqueeze") ? x.unsqueeze(dim(n.attrInt("dim"), x.rank() + 1))
-            : n.op().name().equals("nn.contiguous") || n.op().name().equals("nn.dropout") ? x : null;
+        if (n.op().name().equals("nn.contiguous") || n.op().name().equals("nn.dropout")) yield x;
+        // A strided view that strides can still address in the new shape stays a view (no copy).
+        View strided = LowerContext.nhwc(r) || LowerContext.nhwc(n.operand(0)) ? null : x.reshapeStrided(out);
+        if (strided != null) {
+          c.bind(r, strided);
+          yield null;
+        }
+        yield n.op().name().equals("nn.unsqueeze") ? x.unsqueeze(dim(n.attrInt("dim"), x.rank() + 1)) : null;
       }
       case "nn.permute" -> {
         long[] d = n.attrInts("dims");
@@ -73,6 +83,12 @@ final class MovementLowering {
       default -> throw new Unsupported(n.op().name());
     };
     if (c.hasView(r)) return;
+    if (v != null && (v.isRowMajor() && !LowerContext.nhwc(r) || readsViews(r, v))) {
+      // Already in row-major order (e.g. the transpose back of a result written transposed), or read only by
+      // consumers that address strided operands directly: no copy.
+      c.bind(r, v);
+      return;
+    }
     if (v == null) {
       // A reshape of strided data: copy it row-major first, then alias the copy.
       View dense = View.dense(c.addBuffer(r.name() + "_dense", x.type(), x.shape(), KBuffer.Role.TEMP, null), x.type(), x.shape(), false);
@@ -83,6 +99,36 @@ final class MovementLowering {
       return;
     }
     copy(c, n, v, c.define(r));
+  }
+
+  /**
+   * True when every use of {@code r} is a q/k/v operand of {@code nn.attention}, whose GEMM calls read any view
+   * with a unit stride in one of its last two dims, and {@code v} has one.
+   */
+  private static boolean readsViews(Value r, View v) {
+    if (!r.hasUses() || v.rank() < 2 || LowerContext.nhwc(r)) return false;
+    for (Value.Use u : r.uses()) if (!AttentionLowering.handles(u.user().op().name()) || u.index() > 2) return false;
+    long[] st = v.strides(), sh = v.shape();
+    int n = v.rank();
+    return st[n - 1] == 1 || sh[n - 1] == 1 || st[n - 2] == 1 || sh[n - 2] == 1;
+  }
+
+  /**
+   * {@code chunk} and {@code split}: each piece is a slice view of the operand along the split dim (no kernel);
+   * its consumers read through the view, and a consumer that needs row-major data copies it then.
+   */
+  private static void pieces(LowerContext c, Node n) {
+    View x = c.view(n.operand(0));
+    if (LowerContext.nhwc(n.operand(0))) throw new Unsupported("split of a channels-last value");
+    int d = dim(n.attrInt("dim"), x.rank());
+    long at = 0;
+    for (Value r : n.results()) {
+      if (LowerContext.bufferType(r) == null || LowerContext.nhwc(r)) throw new Unsupported("piece %" + r.displayName() + " is not a static row-major tensor");
+      long len = ((TensorType) r.type()).shape().sizes()[d];
+      c.bind(r, x.slice(d, at, len, 1));
+      at += len;
+    }
+    if (at != x.shape()[d]) throw new Unsupported("pieces cover " + at + " of " + x.shape()[d] + " elements of dim " + d);
   }
 
   /** out[idx] = src[idx] over out's shape, visiting out in storage order. */

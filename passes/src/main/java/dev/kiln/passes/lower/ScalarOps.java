@@ -123,7 +123,7 @@ final class ScalarOps {
   }
 
   // sigmoid(x) = 1 / (1 + e^-x)
-  private static Expr sigmoid(Expr x) {
+  static Expr sigmoid(Expr x) {
     return Expr.bin(DIV, Expr.f32(1), Expr.bin(ADD, Expr.f32(1), new Expr.Unary(UOp.EXP, new Expr.Unary(UOp.NEG, x))));
   }
 

@@ -108,6 +108,46 @@ record View(String buffer, KType type, long[] shape, long[] strides, long offset
     return new View(buffer, type, sh, st, offset);
   }
 
+  /**
+   * The reshape of a strided view without a copy, or null when its elements cannot be addressed by strides in the
+   * new shape. The old dims (size-1 dims dropped) fall into runs whose memory is one arithmetic progression
+   * (stride[d] == size[d+1] * stride[d+1]); each run must be covered exactly by consecutive new dims, which then
+   * take row-major strides based on the run's innermost stride. E.g. a slice [1,10,128] of a [1,10,384] buffer
+   * reshaped to [1,10,4,32] gets strides [3840,384,32,1].
+   */
+  View reshapeStrided(long[] to) {
+    if (isRowMajor()) return dense(buffer, type, to, false).at(offset);
+    int m = 0;
+    long[] s = new long[shape.length], t = new long[shape.length];
+    for (int d = 0; d < shape.length; d++) {
+      if (shape[d] == 0) return null;
+      if (shape[d] != 1) { s[m] = shape[d]; t[m++] = strides[d]; }
+    }
+    long[] st = new long[to.length];
+    int v = to.length - 1;
+    long base = m == 0 ? 1 : t[m - 1], runNumel = 1, viewNumel = 1;
+    for (int d = m - 1; d >= 0; d--) {
+      runNumel *= s[d];
+      boolean runEnds = d == 0 || t[d - 1] != runNumel * base;
+      if (!runEnds) continue;
+      while (v >= 0 && (viewNumel < runNumel || to[v] == 1)) {
+        st[v] = viewNumel * base;
+        viewNumel *= to[v];
+        v--;
+      }
+      if (viewNumel != runNumel) return null;
+      if (d > 0) { base = t[d - 1]; runNumel = 1; viewNumel = 1; }
+    }
+    while (v >= 0) {
+      if (to[v] != 1) return null;
+      st[v--] = 0;
+    }
+    return new View(buffer, type, to.clone(), st, offset);
+  }
+
+  /** The same view starting at element {@code off}. */
+  View at(long off) { return new View(buffer, type, shape, strides, off); }
+
   /** A reshape: only when the view is row-major (otherwise the caller copies first). */
   View reshape(long[] to) {
     if (!isRowMajor()) throw new Unsupported("reshape of a strided view");

@@ -49,7 +49,7 @@ public final class Gemm {
       scale(m, n, beta, c, offC, ldc);
       return;
     }
-    if (m <= GemmSmall.MAX_ROWS) {
+    if (GemmSmall.takes(m, n, k)) {
       GemmSmall.run(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
       return;
     }

@@ -97,6 +97,18 @@ class GemmTest {
   }
 
   @Test
+  void upToSixteenRowsReadBInPlace() {
+    // GemmSmall's four-row blocks plus leftover rows, with and without a k tail, all transposes, beta 0 and not.
+    long seed = 200;
+    for (boolean tb : new boolean[] {true, false})
+      for (int m : new int[] {5, 8, 10, 13, 16})
+        for (int k : new int[] {3, 16, 37, 128}) {
+          new Case((seed & 1) != 0, tb, m, 70, k, (seed & 4) != 0 ? 0.5f : 1f, (seed & 2) != 0 ? 1.5f : 0f, (int) (seed % 3), seed).check();
+          seed++;
+        }
+  }
+
+  @Test
   void degenerateSizes() {
     new Case(false, false, 5, 6, 0, 1f, 0.5f, 1, 11).check(); // k = 0: C = beta * C
     new Case(false, false, 5, 6, 4, 0f, 2f, 1, 12).check(); // alpha = 0
@@ -134,6 +146,8 @@ class GemmTest {
         new Case(true, false, 33, 1500, 100, 1.5f, 0.5f, 0, 22),
         new Case(false, true, 1000, 40, 300, 1f, 1f, 1, 23),
         new Case(false, true, 3, 5000, 300, 1f, 0f, 0, 24), // few rows: the unpacked path
+        new Case(false, true, 10, 800, 300, 1f, 0.5f, 1, 26), // four-row blocks of the unpacked path
+        new Case(false, false, 13, 800, 300, 1f, 0f, 0, 27),
         new Case(true, false, 4, 3000, 400, 0.5f, 2f, 2, 25)}) {
       float[][] in = cs.inputs();
       Threads.setThreads(1);
