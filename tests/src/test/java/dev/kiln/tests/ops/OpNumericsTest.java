@@ -73,6 +73,6 @@ class OpNumericsTest {
     Set<String> missing = new TreeSet<>();
     for (OpDef op : Ops.all()) if (!used.contains(op.name())) missing.add(op.name());
     if (!missing.isEmpty())
-      fail("ops without a PyTorch case in " + dir + ": " + missing + "; add cases to tests/fixtures/gen_ops.py and rerun it");
+      fail("ops without a PyTorch case in " + dir + ": " + missing + "; add cases to tests/fixtures/op_cases_*.py and rerun tests/fixtures/gen_ops.py");
   }
 }
