@@ -26,6 +26,9 @@ final class KernelEmitter {
   private final Map<String, Integer> slots = new HashMap<>();
   private final Map<String, KType> types = new HashMap<>();
   private int next;
+  /** Model class and its packed conv weights; null in emitters outside kernel methods. */
+  private String cls;
+  private PackedWeights packed;
 
   /** @param firstFree the first local slot not taken by {@code this} and the parameters */
   KernelEmitter(MethodVisitor mv, Function<String, Integer> arraySlot, Function<String, KType> bufferType, int firstFree) {
@@ -33,6 +36,12 @@ final class KernelEmitter {
     this.arraySlot = arraySlot;
     this.bufferType = bufferType;
     this.next = firstFree;
+  }
+
+  /** Lets conv statements use weights packed in the constructor (kernel methods are instance methods). */
+  void packedWeights(String cls, PackedWeights packed) {
+    this.cls = cls;
+    this.packed = packed;
   }
 
   void stmts(List<Stmt> body) {
@@ -98,12 +107,17 @@ final class KernelEmitter {
         mv.visitVarInsn(ALOAD, arraySlot.apply(c.x()));
         mv.visitInsn(ICONST_0);
         mv.visitVarInsn(ALOAD, arraySlot.apply(c.weight()));
+        String pk = packed == null ? null : packed.fieldOf(c);
+        if (pk != null) {
+          mv.visitVarInsn(ALOAD, 0);
+          mv.visitFieldInsn(GETFIELD, cls, pk, PackedWeights.DESC);
+        }
         if (c.bias() == null) mv.visitInsn(ACONST_NULL);
         else mv.visitVarInsn(ALOAD, arraySlot.apply(c.bias()));
         mv.visitVarInsn(ALOAD, arraySlot.apply(c.y()));
         mv.visitInsn(ICONST_0);
         mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/runtime/kernels/Conv2d", c.nhwc() ? "runNhwc" : "run",
-            "(L" + params + ";[FI[F[F[FI)V", false);
+            "(L" + params + ";[FI[F" + (pk != null ? PackedWeights.DESC : "") + "[F[FI)V", false);
       }
       case Stmt.CallReference r -> throw new IllegalStateException("reference calls are emitted by the model class, not inside kernels");
     }

@@ -29,10 +29,12 @@ final class ModelClassEmitter {
   private final KernelProgram p;
   private final String cls;
   private final ClassWriter cw;
+  private final PackedWeights packed;
 
   private ModelClassEmitter(KernelProgram p, String internalName) {
     this.p = p;
     this.cls = internalName;
+    this.packed = new PackedWeights(p, internalName);
     // Frames need common supertypes only of our own array/object locals; never load classes to find them.
     this.cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
       @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
@@ -49,6 +51,7 @@ final class ModelClassEmitter {
     for (KBuffer b : p.buffers().values())
       if (b.role() == KBuffer.Role.WEIGHT || b.role() == KBuffer.Role.CONST)
         cw.visitField(ACC_PRIVATE | ACC_FINAL, field(b.name()), arrayDesc(b.type()), null, null).visitEnd();
+    packed.declareFields(cw);
     for (int i = 0; i < p.references().size(); i++)
       cw.visitField(ACC_PRIVATE | ACC_FINAL, "ref" + i, "L" + INTERP + ";", null, null).visitEnd();
     constructor();
@@ -101,6 +104,7 @@ final class ModelClassEmitter {
       KBuffer s = p.storageOf(name);
       mv.visitFieldInsn(GETFIELD, cls, field(s.name()), arrayDesc(s.type()));
     });
+    packed.packInConstructor(mv, util);
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -271,6 +275,7 @@ final class ModelClassEmitter {
     int s = 1;
     for (KBuffer b : storages(k)) slot.put(b.name(), s++);
     KernelEmitter e = new KernelEmitter(mv, n -> slot.get(p.storageOf(n).name()), n -> p.buffer(n).type(), s);
+    e.packedWeights(cls, packed);
     e.stmts(k.body());
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);

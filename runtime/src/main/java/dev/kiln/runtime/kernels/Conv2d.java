@@ -15,12 +15,42 @@ import java.util.Arrays;
 public final class Conv2d {
   private Conv2d() {}
 
+  /** -Dkiln.conv.prepack=false makes {@link #prepack} return null (pack per call), to measure what it saves. */
+  private static final boolean PREPACK = !"false".equals(System.getProperty("kiln.conv.prepack"));
+
   /**
    * NCHW: x is [n][c][h][w] from {@code x[xOff]}, weight [oc][c/groups][kh][kw] from index 0, bias [oc] or null,
    * y [n][oc][oh][ow] from {@code y[yOff]} (overwritten). Thread-safe.
    */
   public static void run(ConvParams p, float[] x, int xOff, float[] weight, float[] bias, float[] y, int yOff) {
+    run(p, x, xOff, weight, null, bias, y, yOff);
+  }
+
+  /**
+   * The weight's GEMM operands packed once, one per group, for the overloads of {@link #run} (nhwc false) or
+   * {@link #runNhwc} (nhwc true) that take them; null for a depthwise convolution (it does not use GEMM). weight is
+   * laid out as those methods expect and must not change afterwards. Also null when -Dkiln.conv.prepack=false.
+   */
+  public static PackedMatrix[] prepack(ConvParams p, float[] weight, boolean nhwc) {
+    if (!PREPACK) return null;
+    if (weight.length < p.weightSize())
+      throw new IllegalArgumentException("conv weight needs " + p.weightSize() + " floats (oc * c/groups * kh * kw), array has " + weight.length);
+    if (p.depthwise()) return null;
+    int og = p.og(), kdim = p.kdim();
+    PackedMatrix[] packed = new PackedMatrix[p.groups()];
+    for (int g = 0; g < packed.length; g++)
+      packed[g] = nhwc ? Gemm.prepackB(true, kdim, og, weight, g * og * kdim, kdim) : Gemm.prepackA(false, og, kdim, weight, g * og * kdim, kdim);
+    return packed;
+  }
+
+  /**
+   * {@link #run} with the weight also given packed ({@link #prepack} with nhwc false, or null to pack per call):
+   * bit-identical results without repacking the weight each call. Thread-safe.
+   */
+  public static void run(ConvParams p, float[] x, int xOff, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yOff) {
     check(p, x, xOff, weight, bias, y, yOff);
+    if (packed != null && packed.length != p.groups())
+      throw new IllegalArgumentException("conv packed weight has " + packed.length + " groups, expected " + p.groups());
     if (p.n() == 0) return;
     Warmup.ensure((long) p.n() * p.oc() * p.plane() * p.kdim());
     if (p.depthwise()) {
@@ -30,11 +60,12 @@ public final class Conv2d {
     int chw = p.c() * p.h() * p.w(), ocPlane = p.oc() * p.plane();
     forImages(p, img -> {
       float[] col = p.pointwise() ? null : new float[p.kdim() * p.plane()];
-      imageNchw(p, x, xOff + img * chw, weight, bias, y, yOff + img * ocPlane, col);
+      imageNchw(p, x, xOff + img * chw, weight, packed, bias, y, yOff + img * ocPlane, col);
     });
   }
 
-  private static void imageNchw(ConvParams p, float[] x, int xImg, float[] weight, float[] bias, float[] y, int yImg, float[] col) {
+  private static void imageNchw(ConvParams p, float[] x, int xImg, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yImg,
+      float[] col) {
     int plane = p.plane(), kdim = p.kdim(), og = p.og();
     if (bias != null) for (int o = 0; o < p.oc(); o++) Arrays.fill(y, yImg + o * plane, yImg + (o + 1) * plane, bias[o]);
     float beta = bias == null ? 0f : 1f;
@@ -47,7 +78,8 @@ public final class Conv2d {
         bOff = 0;
       }
       // y[g] (og x plane) = W[g] (og x kdim) * col (kdim x plane)
-      Gemm.sgemm(false, false, og, plane, kdim, 1f, weight, g * og * kdim, kdim, b, bOff, plane, beta, y, yImg + g * og * plane, plane);
+      if (packed != null) Gemm.sgemmPackedA(packed[g], false, plane, b, bOff, plane, beta, y, yImg + g * og * plane, plane);
+      else Gemm.sgemm(false, false, og, plane, kdim, 1f, weight, g * og * kdim, kdim, b, bOff, plane, beta, y, yImg + g * og * plane, plane);
     }
   }
 
@@ -58,7 +90,17 @@ public final class Conv2d {
    * and so the order of the sums, differs). Thread-safe.
    */
   public static void runNhwc(ConvParams p, float[] x, int xOff, float[] weight, float[] bias, float[] y, int yOff) {
+    runNhwc(p, x, xOff, weight, null, bias, y, yOff);
+  }
+
+  /**
+   * {@link #runNhwc} with the weight also given packed ({@link #prepack} with nhwc true, or null to pack per call):
+   * bit-identical results without repacking the weight each call. Thread-safe.
+   */
+  public static void runNhwc(ConvParams p, float[] x, int xOff, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yOff) {
     check(p, x, xOff, weight, bias, y, yOff);
+    if (packed != null && packed.length != p.groups())
+      throw new IllegalArgumentException("conv packed weight has " + packed.length + " groups, expected " + p.groups());
     if (p.n() == 0) return;
     Warmup.ensure((long) p.n() * p.oc() * p.plane() * p.kdim());
     if (p.depthwise()) {
@@ -70,8 +112,10 @@ public final class Conv2d {
       // All images at once: y (n*h*w x oc) = x (n*h*w x c) * W^T, one product per group via leading dimensions.
       int rows = p.n() * p.plane();
       fillBias(bias, y, yOff, rows, oc);
-      for (int g = 0; g < p.groups(); g++)
-        Gemm.sgemm(false, true, rows, og, cg, 1f, x, xOff + g * cg, p.c(), weight, g * og * cg, cg, bias == null ? 0f : 1f, y, yOff + g * og, oc);
+      for (int g = 0; g < p.groups(); g++) {
+        if (packed != null) Gemm.sgemmPackedB(false, rows, 1f, x, xOff + g * cg, p.c(), packed[g], bias == null ? 0f : 1f, y, yOff + g * og, oc);
+        else Gemm.sgemm(false, true, rows, og, cg, 1f, x, xOff + g * cg, p.c(), weight, g * og * cg, cg, bias == null ? 0f : 1f, y, yOff + g * og, oc);
+      }
       return;
     }
     int hwc = p.h() * p.w() * p.c(), plane = p.plane();
@@ -82,7 +126,8 @@ public final class Conv2d {
       for (int g = 0; g < p.groups(); g++) {
         Im2col.nhwc(p, x, xOff + img * hwc, g, col);
         // y[:, g] (plane x og) = col (plane x kdim) * W[g]^T (kdim x og)
-        Gemm.sgemm(false, true, plane, og, kdim, 1f, col, 0, kdim, weight, g * og * kdim, kdim, bias == null ? 0f : 1f, y, yImg + g * og, oc);
+        if (packed != null) Gemm.sgemmPackedB(false, plane, 1f, col, 0, kdim, packed[g], bias == null ? 0f : 1f, y, yImg + g * og, oc);
+        else Gemm.sgemm(false, true, plane, og, kdim, 1f, col, 0, kdim, weight, g * og * kdim, kdim, bias == null ? 0f : 1f, y, yImg + g * og, oc);
       }
     });
   }

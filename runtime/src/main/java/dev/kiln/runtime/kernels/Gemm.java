@@ -53,10 +53,89 @@ public final class Gemm {
       GemmSmall.run(transA, transB, m, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
       return;
     }
+    blocked(transA, transB, m, n, k, alpha, a, offA, lda, null, b, offB, ldb, null, beta, c, offC, ldc);
+  }
+
+  /**
+   * Packs op(A) (m x k; {@code a[offA + i*lda + p]}, or {@code a[offA + p*lda + i]} when transA) once for
+   * {@link #sgemmPackedA}; alpha is taken as 1. a must not be null and must not change afterwards (it is kept for
+   * products too small to use packing).
+   */
+  public static PackedMatrix prepackA(boolean transA, int m, int k, float[] a, int offA, int lda) {
+    if (m < 0 || k < 0) throw new IllegalArgumentException("negative size m=" + m + " k=" + k);
+    if (m > 0 && k > 0) extent("A", a, offA, lda, transA ? k : m, transA ? m : k);
+    int padded = roundUp(m, MR);
+    float[] data = new float[padded * k];
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      float[] blk = new float[padded * kc];
+      GemmPack.packA(transA, 1f, a, offA, lda, 0, m, pc, kc, blk);
+      System.arraycopy(blk, 0, data, pc * padded, blk.length);
+    }
+    return new PackedMatrix(true, transA, m, k, padded, data, a, offA, lda);
+  }
+
+  /**
+   * Packs op(B) (k x n; {@code b[offB + p*ldb + j]}, or {@code b[offB + j*ldb + p]} when transB) once for
+   * {@link #sgemmPackedB}. b must not be null and must not change afterwards.
+   */
+  public static PackedMatrix prepackB(boolean transB, int k, int n, float[] b, int offB, int ldb) {
+    if (n < 0 || k < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+    if (n > 0 && k > 0) extent("B", b, offB, ldb, transB ? n : k, transB ? k : n);
+    int padded = roundUp(n, NR);
+    float[] data = new float[padded * k];
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      float[] blk = new float[padded * kc];
+      GemmPack.packB(transB, b, offB, ldb, pc, kc, 0, n, blk);
+      System.arraycopy(blk, 0, data, pc * padded, blk.length);
+    }
+    return new PackedMatrix(false, transB, k, n, padded, data, b, offB, ldb);
+  }
+
+  /**
+   * {@code C = A * op(B) + beta * C} with A prepacked ({@link #prepackA}, m x k): bit-identical to {@link #sgemm}
+   * with A's original arguments and alpha 1. Thread-safe.
+   */
+  public static void sgemmPackedA(PackedMatrix a, boolean transB, int n, float[] b, int offB, int ldb, float beta,
+      float[] c, int offC, int ldc) {
+    if (!a.isA) throw new IllegalArgumentException("sgemmPackedA: operand was packed as B");
+    int m = a.rows, k = a.cols;
+    if (n < 0) throw new IllegalArgumentException("negative size n=" + n);
+    if (m == 0 || n == 0 || k == 0 || GemmSmall.takes(m, n, k)) {
+      sgemm(a.trans, transB, m, n, k, 1f, a.src, a.srcOff, a.ld, b, offB, ldb, beta, c, offC, ldc);
+      return;
+    }
+    extent("C", c, offC, ldc, m, n);
+    extent("B", b, offB, ldb, transB ? n : k, transB ? k : n);
+    blocked(a.trans, transB, m, n, k, 1f, a.src, a.srcOff, a.ld, a, b, offB, ldb, null, beta, c, offC, ldc);
+  }
+
+  /**
+   * {@code C = alpha * op(A) * B + beta * C} with B prepacked ({@link #prepackB}, k x n): bit-identical to
+   * {@link #sgemm} with B's original arguments. Thread-safe.
+   */
+  public static void sgemmPackedB(boolean transA, int m, float alpha, float[] a, int offA, int lda, PackedMatrix b,
+      float beta, float[] c, int offC, int ldc) {
+    if (b.isA) throw new IllegalArgumentException("sgemmPackedB: operand was packed as A");
+    int k = b.rows, n = b.cols;
+    if (m < 0) throw new IllegalArgumentException("negative size m=" + m);
+    if (m == 0 || n == 0 || k == 0 || alpha == 0f || GemmSmall.takes(m, n, k)) {
+      sgemm(transA, b.trans, m, n, k, alpha, a, offA, lda, b.src, b.srcOff, b.ld, beta, c, offC, ldc);
+      return;
+    }
+    extent("C", c, offC, ldc, m, n);
+    extent("A", a, offA, lda, transA ? k : m, transA ? m : k);
+    blocked(transA, b.trans, m, n, k, alpha, a, offA, lda, null, b.src, b.srcOff, b.ld, b, beta, c, offC, ldc);
+  }
+
+  /** The packed path, serial or split into output tiles; pa/pb (may be null) replace packing A/B per call. */
+  private static void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int offA,
+      int lda, PackedMatrix pa, float[] b, int offB, int ldb, PackedMatrix pb, float beta, float[] c, int offC, int ldc) {
     long work = (long) m * n * k;
     Warmup.ensure(work);
     if (work < PARALLEL_WORK || Threads.threads() == 1 || Threads.inPool()) {
-      region(transA, transB, 0, m, 0, n, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+      region(transA, transB, 0, m, 0, n, k, alpha, a, offA, lda, pa, b, offB, ldb, pb, beta, c, offC, ldc);
       return;
     }
     // Output tiles, two per thread (so a thread slowed by other work can hand its second tile over). Each tile packs
@@ -74,7 +153,7 @@ public final class Gemm {
     int rowTiles = Math.ceilDiv(m, tm), colTiles = Math.ceilDiv(n, tn);
     Threads.forEach(rowTiles * colTiles, t -> {
       int i0 = t / colTiles * tm, j0 = t % colTiles * tn;
-      region(transA, transB, i0, Math.min(m, i0 + tm), j0, Math.min(n, j0 + tn), k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc);
+      region(transA, transB, i0, Math.min(m, i0 + tm), j0, Math.min(n, j0 + tn), k, alpha, a, offA, lda, pa, b, offB, ldb, pb, beta, c, offC, ldc);
     });
   }
 
@@ -85,9 +164,13 @@ public final class Gemm {
    */
   public static int warmUp() { return Warmup.run(); }
 
-  /** The blocked product for output rows [i0, i1) and columns [j0, j1) on the calling thread. */
+  /**
+   * The blocked product for output rows [i0, i1) and columns [j0, j1) on the calling thread. i0 and j0 are multiples
+   * of MR and NR, so a prepacked operand's panels line up with the blocks packed here.
+   */
   private static void region(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-      float[] a, int offA, int lda, float[] b, int offB, int ldb, float beta, float[] c, int offC, int ldc) {
+      float[] a, int offA, int lda, PackedMatrix pa, float[] b, int offB, int ldb, PackedMatrix pb, float beta,
+      float[] c, int offC, int ldc) {
     Workspace ws = WORKSPACE.get();
     float[] ap = ws.ap, bp = ws.bp, tmp = ws.tmp;
     // beta other than 0 and 1 is applied up front, so the kernel only overwrites (first depth block, beta 0) or adds.
@@ -97,16 +180,28 @@ public final class Gemm {
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
         boolean accumulate = pc > 0 || beta != 0f;
-        GemmPack.packB(transB, b, offB, ldb, pc, kc, jc, nc, bp);
+        float[] bArr = bp;
+        int bBase = 0;
+        if (pb == null) GemmPack.packB(transB, b, offB, ldb, pc, kc, jc, nc, bp);
+        else {
+          bArr = pb.data;
+          bBase = pb.at(pc, kc, jc);
+        }
         for (int ic = i0; ic < i1; ic += MC) {
           int mc = Math.min(MC, i1 - ic);
-          GemmPack.packA(transA, alpha, a, offA, lda, ic, mc, pc, kc, ap);
+          float[] aArr = ap;
+          int aBase = 0;
+          if (pa == null) GemmPack.packA(transA, alpha, a, offA, lda, ic, mc, pc, kc, ap);
+          else {
+            aArr = pa.data;
+            aBase = pa.at(pc, kc, ic);
+          }
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), cRow = offC + (ic + ir) * ldc + jc;
             for (int jr = 0; jr < nc; jr += NR) {
               int nr = Math.min(NR, nc - jr);
-              if (mr == MR && nr == NR) GemmKernel.tile(kc, ap, ir * kc, bp, jr * kc, c, cRow + jr, ldc, accumulate);
-              else GemmKernel.raggedTile(kc, ap, ir * kc, bp, jr * kc, c, cRow + jr, ldc, accumulate, mr, nr, tmp);
+              if (mr == MR && nr == NR) GemmKernel.tile(kc, aArr, aBase + ir * kc, bArr, bBase + jr * kc, c, cRow + jr, ldc, accumulate);
+              else GemmKernel.raggedTile(kc, aArr, aBase + ir * kc, bArr, bBase + jr * kc, c, cRow + jr, ldc, accumulate, mr, nr, tmp);
             }
           }
         }
