@@ -104,6 +104,10 @@ final class CompileCommand implements Callable<Integer> {
   static void checkBackend(String backend) {
     switch (backend) {
       case "interp", "jvm" -> {}
+      // The runtime cannot yet drive a shared library from an artifact (docs/llvm.md, "AOT artifacts"); say so
+      // rather than "unknown backend", since `kiln run --backend llvm` does exist.
+      case "llvm" -> throw new CliException("--backend llvm: llvm artifacts are not supported yet; compile with"
+          + " --backend jvm, or run the model in-process with `kiln run MODEL --backend llvm`");
       default -> throw new CliException("--backend " + backend + ": expected interp or jvm");
     }
   }

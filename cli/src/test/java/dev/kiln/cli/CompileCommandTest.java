@@ -110,9 +110,18 @@ class CompileCommandTest {
 
   @Test
   void unknownBackendsAreErrors() {
+    Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", dir.resolve("m.kiln").toString(), "--backend", "tpu");
+    assertEquals(1, r.code(), r.all());
+    assertEquals("kiln: --backend tpu: expected interp or jvm\n", r.err());
+    assertTrue(!Files.exists(dir.resolve("m.kiln")));
+  }
+
+  @Test
+  void llvmArtifactsAreRefusedWithAClearMessage() {
     Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", dir.resolve("m.kiln").toString(), "--backend", "llvm");
     assertEquals(1, r.code(), r.all());
-    assertEquals("kiln: --backend llvm: expected interp or jvm\n", r.err());
+    assertTrue(r.err().startsWith("kiln: --backend llvm: llvm artifacts are not supported yet;"), r.err());
+    assertTrue(r.err().contains("kiln run MODEL --backend llvm"), r.err());
     assertTrue(!Files.exists(dir.resolve("m.kiln")));
   }
 

@@ -72,7 +72,8 @@ public final class ArtifactWriter {
     WeightBlob.Layout layout = WeightBlob.layout(contiguous);
     WeightBlob.Digest digest = WeightBlob.digest(layout, contiguous);
     Manifest m = new Manifest(Manifest.FORMAT, KilnVersion.CURRENT, backend, target, pipeline, stored.name(),
-        Ports.inputs(stored), Ports.outputs(stored), digest.sha256(), layout.size(), layout.entries(), entryClass);
+        Ports.inputs(stored), Ports.outputs(stored), digest.sha256(), layout.size(), layout.entries(), entryClass,
+        null);
 
     ZipOutputStream zip = new ZipOutputStream(out);
     putDeflated(zip, "manifest.json", Json.write(m.toJson()).getBytes(StandardCharsets.UTF_8));

@@ -17,7 +17,8 @@ import java.util.Map;
  *   "inputs": [{"name": "x", "type": "f32[N,4]"}], "outputs": [{"name": "probs", "type": "f32[N,3]"}],
  *   "weights": {"sha256": "...", "size": 256,
  *               "index": {"fc1.weight": {"dtype": "f32", "shape": [8, 4], "offset": 0, "length": 128}}},
- *   "entry_class": "gen.Model" }   // jvm only
+ *   "entry_class": "gen.Model",   // jvm only
+ *   "native": {"library": "native/libkiln_model.so", "cpu": "znver4", "features": ["+avx2", "+avx512f"]} }  // llvm only
  * }</pre>
  *
  * @param format the artifact format version ({@link #FORMAT} when written by this runtime)
@@ -32,9 +33,11 @@ import java.util.Map;
  * @param weightsSize byte size of weights.bin
  * @param weights the index into weights.bin, sorted by offset
  * @param entryClass binary name of the generated {@code CompiledModel} class for jvm; null for interp
+ * @param nativeCode the shared library and the CPU it was compiled for, for llvm; null otherwise
  */
 public record Manifest(int format, String kilnVersion, String backend, Target target, String pipeline, String graphName,
-    List<Port> inputs, List<Port> outputs, String weightsSha256, long weightsSize, List<WeightEntry> weights, String entryClass) {
+    List<Port> inputs, List<Port> outputs, String weightsSha256, long weightsSize, List<WeightEntry> weights, String entryClass,
+    NativeCode nativeCode) {
   /** The format this runtime writes and reads. */
   public static final int FORMAT = 1;
 
@@ -68,6 +71,18 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
     public long numel() { long n = 1; for (long s : shape) n *= s; return n; }
   }
 
+  /**
+   * A shared library in the artifact and the machine it needs. Native code using an instruction the CPU lacks kills
+   * the process, so {@link ManifestCheck} compares {@code features} with the host before anything is loaded.
+   *
+   * @param library the zip entry holding it, e.g. {@code native/libkiln_model.so}
+   * @param cpu the LLVM CPU name it was compiled for, e.g. {@code znver4} or {@code x86-64-v3}
+   * @param features LLVM feature strings, e.g. {@code +avx2}; '-' entries are features it must not rely on
+   */
+  public record NativeCode(String library, String cpu, List<String> features) {
+    public NativeCode { features = List.copyOf(features); }
+  }
+
   /** The JSON object (maps and lists, see {@link Json}) that {@link Json#write} turns into manifest.json. */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -97,6 +112,13 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
     ws.put("index", index);
     m.put("weights", ws);
     if (entryClass != null) m.put("entry_class", entryClass);
+    if (nativeCode != null) {
+      Map<String, Object> n = new LinkedHashMap<>();
+      n.put("library", nativeCode.library());
+      n.put("cpu", nativeCode.cpu());
+      n.put("features", nativeCode.features());
+      m.put("native", n);
+    }
     return m;
   }
 
@@ -147,8 +169,9 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
     index.sort((a, b) -> Long.compare(a.offset(), b.offset()));
     Object ec = m.get("entry_class");
     if (ec != null && !(ec instanceof String)) problems.add("entry_class: expected a string");
+    NativeCode nativeCode = m.get("native") == null ? null : f.nativeCode(f.object(m, "native", ""));
     if (!problems.isEmpty()) throw new ArtifactException(where, problems);
-    return new Manifest(format, kiln, backend, target, pipeline, graph, inputs, outputs, sha, size, index, (String) ec);
+    return new Manifest(format, kiln, backend, target, pipeline, graph, inputs, outputs, sha, size, index, (String) ec, nativeCode);
   }
 
   /** Typed field access that records a problem and returns a harmless default instead of stopping at the first. */
@@ -194,6 +217,14 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
         }
       } else problems.add(at + key + ": expected an array of sizes");
       return out;
+    }
+
+    NativeCode nativeCode(Map<?, ?> n) {
+      List<String> features = new ArrayList<>();
+      Object v = get(n, "features", "native.");
+      if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) l.forEach(x -> features.add((String) x));
+      else if (v != null) problems.add("native.features: expected an array of strings such as \"+avx2\"");
+      return new NativeCode(string(n, "library", "native."), string(n, "cpu", "native."), features);
     }
 
     List<Port> ports(Map<?, ?> m, String key) {

@@ -2,8 +2,10 @@ package dev.kiln.runtime.artifact;
 
 import dev.kiln.ir.IrException;
 import dev.kiln.ir.text.IrParser;
+import dev.kiln.runtime.artifact.Manifest.NativeCode;
 import dev.kiln.runtime.artifact.Manifest.Port;
 import dev.kiln.runtime.artifact.Manifest.WeightEntry;
+import dev.kiln.runtime.nativelib.HostFeatures;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,12 +39,23 @@ public final class ManifestCheck {
    * @param host the machine loading the artifact (normally {@link Target#host()})
    */
   public static Result check(Manifest m, long weightsBytes, Target host) {
+    // Reading /proc/cpuinfo is only worth it when there is native code to guard.
+    return check(m, weightsBytes, host, m.nativeCode() == null ? null : HostFeatures.detect());
+  }
+
+  /**
+   * As {@link #check(Manifest, long, Target)}, with the host CPU's features given (tests pass a made-up CPU).
+   *
+   * @param cpu the loading machine's CPU features; may be null only when {@code m.nativeCode()} is null
+   */
+  public static Result check(Manifest m, long weightsBytes, Target host, HostFeatures cpu) {
     List<String> problems = new ArrayList<>(), notes = new ArrayList<>();
     if (m.format() != Manifest.FORMAT)
       problems.add("format: artifact format " + m.format() + ", this runtime reads format " + Manifest.FORMAT);
     String v = KilnVersion.incompatibility(m.kilnVersion());
     if (v != null) problems.add("kiln: " + v);
     checkBackend(m, problems);
+    checkNative(m, cpu, problems);
     if (m.target().javaFeature() > host.javaFeature())
       problems.add("target.java: compiled for Java " + m.target().javaFeature() + ", this JVM is Java " + host.javaFeature());
     if (m.backend().equals("jvm") && m.target().vectorBits() != host.vectorBits())
@@ -55,6 +68,12 @@ public final class ManifestCheck {
   }
 
   private static void checkBackend(Manifest m, List<String> problems) {
+    if (m.backend().equals("llvm")) {
+      // The compiler does not write these yet (docs/llvm.md, "AOT artifacts"); the native description is still
+      // checked below so that a wrong-CPU artifact is named for what it is.
+      problems.add("backend: \"llvm\" artifacts are not run by this runtime yet (expected one of " + BACKENDS.stream().sorted().toList() + ")");
+      return;
+    }
     if (!BACKENDS.contains(m.backend())) {
       problems.add("backend: \"" + m.backend() + "\" is not one this runtime runs (expected one of " + BACKENDS.stream().sorted().toList() + ")");
       return;
@@ -64,6 +83,22 @@ public final class ManifestCheck {
     if (jvm && m.entryClass() != null && !BINARY_NAME.matcher(m.entryClass()).matches())
       problems.add("entry_class: \"" + m.entryClass() + "\" is not a Java class name such as gen.Model");
     if (!jvm && m.entryClass() != null) problems.add("entry_class: present, but the " + m.backend() + " backend runs no generated code");
+  }
+
+  /** The native library's description, and before anything is loaded, that this CPU has every feature it needs. */
+  private static void checkNative(Manifest m, HostFeatures cpu, List<String> problems) {
+    NativeCode n = m.nativeCode();
+    if (n == null) {
+      if (m.backend().equals("llvm")) problems.add("native: missing (an llvm artifact names its shared library and target CPU)");
+      return;
+    }
+    if (!m.backend().equals("llvm")) problems.add("native: present, but the " + m.backend() + " backend runs no native code");
+    if (!n.library().matches("native/[A-Za-z0-9_.-]+\\.so"))
+      problems.add("native.library: \"" + n.library() + "\" is not an entry such as native/libkiln_model.so");
+    List<String> missing = cpu.missing(n.features());
+    if (!missing.isEmpty())
+      problems.add("native.features: compiled for CPU " + n.cpu() + " needing " + String.join(", ", missing)
+          + ", which this machine's CPU lacks (recompile with a portable target such as --target x86-64-v3)");
   }
 
   private static void checkPorts(String what, List<Port> ports, List<String> problems) {

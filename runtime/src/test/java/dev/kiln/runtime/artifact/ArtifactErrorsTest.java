@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kiln.runtime.nativelib.HostFeatures;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,14 +65,14 @@ class ArtifactErrorsTest {
     ArtifactException e = failWithManifest(m -> {
       m.put("format", 2L);
       m.put("kiln", "0.2.0");
-      m.put("backend", "llvm");
+      m.put("backend", "tpu");
       ((Map<String, Object>) m.get("target")).put("java", 99L);
     });
     assertTrue(e.getMessage().startsWith(dir.resolve("bad.kiln") + "!manifest.json: 4 problems:"), e.getMessage());
     assertEquals(List.of(
         "format: artifact format 2, this runtime reads format 1",
         "kiln: written by Kiln 0.2.0, this runtime is Kiln " + KilnVersion.CURRENT + " (the major and minor version must match)",
-        "backend: \"llvm\" is not one this runtime runs (expected one of [interp, jvm])",
+        "backend: \"tpu\" is not one this runtime runs (expected one of [interp, jvm])",
         "target.java: compiled for Java 99, this JVM is Java " + Runtime.version().feature()), e.problems());
   }
 
@@ -163,6 +164,39 @@ class ArtifactErrorsTest {
     entries.put("graph.kir", "graph @mlp(".getBytes(StandardCharsets.UTF_8));
     e = fail();
     assertTrue(e.getMessage().startsWith(dir.resolve("bad.kiln") + "!graph.kir: " + dir.resolve("bad.kiln") + "!graph.kir:1:"), e.getMessage());
+  }
+
+  @Test
+  void nativeCodeForAFeatureTheHostLacksIsRefusedBeforeLoading() throws IOException {
+    ArtifactException e = failWithManifest(m -> {
+      m.put("backend", "llvm");
+      m.put("native", new LinkedHashMap<>(Map.of("library", "native/libkiln_model.so", "cpu", "future9",
+          "features", List.of("+kiln_no_such_feature", "-avx512f"))));
+    });
+    assertTrue(e.problems().contains("native.features: compiled for CPU future9 needing kiln_no_such_feature, which this"
+        + " machine's CPU lacks (recompile with a portable target such as --target x86-64-v3)"), e.getMessage());
+    assertTrue(e.problems().contains("backend: \"llvm\" artifacts are not run by this runtime yet (expected one of [interp, jvm])"), e.getMessage());
+  }
+
+  @Test
+  void theNativeDescriptionIsCheckedAgainstAGivenCpu() throws IOException {
+    Manifest good = ArtifactReader.read(this.good).manifest();
+    Manifest llvm = new Manifest(good.format(), good.kilnVersion(), "llvm", good.target(), good.pipeline(), good.graphName(),
+        good.inputs(), good.outputs(), good.weightsSha256(), good.weightsSize(), good.weights(), null,
+        new Manifest.NativeCode("native/libkiln_model.so", "znver4", List.of("+avx2", "+fma", "+avx512f", "+avx512vnni")));
+    assertEquals(llvm, Manifest.fromJson(Json.parse(Json.write(llvm.toJson()), "m"), "m"), "native survives a JSON round trip");
+    HostFeatures avx2 = HostFeatures.parse("flags : sse2 avx avx2 fma\n");
+    List<String> problems = ManifestCheck.check(llvm, good.weightsSize(), Target.host(), avx2).problems();
+    assertTrue(problems.contains("native.features: compiled for CPU znver4 needing avx512f, avx512vnni, which this"
+        + " machine's CPU lacks (recompile with a portable target such as --target x86-64-v3)"), problems.toString());
+    HostFeatures zen4 = HostFeatures.parse("flags : sse2 avx avx2 fma avx512f avx512_vnni\n");
+    assertTrue(ManifestCheck.check(llvm, good.weightsSize(), Target.host(), zen4).problems().stream().noneMatch(p -> p.startsWith("native")));
+    Manifest misplaced = new Manifest(good.format(), good.kilnVersion(), "interp", good.target(), good.pipeline(), good.graphName(),
+        good.inputs(), good.outputs(), good.weightsSha256(), good.weightsSize(), good.weights(), null,
+        new Manifest.NativeCode("../x.so", "znver4", List.of()));
+    assertEquals(List.of("native: present, but the interp backend runs no native code",
+        "native.library: \"../x.so\" is not an entry such as native/libkiln_model.so"),
+        ManifestCheck.check(misplaced, good.weightsSize(), Target.host(), zen4).problems());
   }
 
   // ---- helpers
