@@ -1,6 +1,8 @@
 package dev.kiln.frontend.torchscript;
 
 import dev.kiln.frontend.archive.PyTuple;
+import dev.kiln.frontend.archive.StoredTensor;
+import dev.kiln.frontend.archive.TorchObject;
 import dev.kiln.frontend.script.ScriptSyntaxException;
 import dev.kiln.frontend.script.SourcePos;
 import dev.kiln.ir.Attr;
@@ -75,6 +77,10 @@ final class Lowering implements LoweringContext {
     if (e instanceof IrException) return error(e.getMessage(), e);
     return e;
   }
+
+  @Override public Value weight(StoredTensor tensor, String name) { return weights.weight(tensor, name); }
+
+  @Override public String modulePath(TorchObject module) { return modules == null ? null : modules.pathOf(module); }
 
   @Override public RuntimeException fail(String message) {
     return error((opName != null ? opName + ": " : "") + message);

@@ -1,5 +1,7 @@
 package dev.kiln.frontend.torchscript;
 
+import dev.kiln.frontend.archive.StoredTensor;
+import dev.kiln.frontend.archive.TorchObject;
 import dev.kiln.ir.Attr;
 import dev.kiln.ir.Builder;
 import dev.kiln.ir.OpDef;
@@ -54,6 +56,15 @@ public interface LoweringContext {
    * constant with a {@code const} node; for ops that must take a number at run time.
    */
   Value scalar(Object arg, String what);
+
+  /**
+   * A named weight of the graph holding {@code tensor} (one weight per stored view, however often it is reached).
+   * {@code name} is a module path such as {@code fc1._packed_params._packed_params.weight}; a clash gets a suffix.
+   */
+  Value weight(StoredTensor tensor, String name);
+
+  /** The dotted module path of a module object of the archive ({@code layer1.0}), or null outside an archive. */
+  String modulePath(TorchObject module);
 
   /** An error naming the current source position (file:line:col), the op being lowered and {@code message}. */
   RuntimeException fail(String message);

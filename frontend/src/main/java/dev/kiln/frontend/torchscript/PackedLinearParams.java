@@ -65,7 +65,7 @@ public final class PackedLinearParams {
    */
   public static Packed values(LoweringContext cx, Object arg) {
     if (arg instanceof Packed p) return p;
-    if (!(arg instanceof TorchObject o) || !(cx instanceof Lowering lw))
+    if (!(arg instanceof TorchObject o))
       throw cx.fail("packed params must be a " + CLASS + ", got " + Callables.describe(arg));
     State s;
     try {
@@ -73,9 +73,9 @@ public final class PackedLinearParams {
     } catch (IllegalArgumentException e) {
       throw cx.fail(e.getMessage());
     }
-    String path = lw.modules != null ? lw.modules.pathOf(o) : "packed_params";
-    Value w = lw.weights.weight(s.weight(), path + ".weight");
-    Value b = s.bias() == null ? null : lw.weights.weight(s.bias(), path + ".bias");
+    String path = cx.modulePath(o) != null ? cx.modulePath(o) : "packed_params";
+    Value w = cx.weight(s.weight(), path + ".weight");
+    Value b = s.bias() == null ? null : cx.weight(s.bias(), path + ".bias");
     return new Packed(w, b);
   }
 

@@ -133,6 +133,13 @@ final class TestContext implements LoweringContext {
     };
   }
 
+  /** Weights need an archive; the op lowerings tested here take none. */
+  @Override public Value weight(dev.kiln.frontend.archive.StoredTensor tensor, String name) {
+    throw fail("no weight table in this test context (asked for " + name + ")");
+  }
+
+  @Override public String modulePath(dev.kiln.frontend.archive.TorchObject module) { return null; }
+
   @Override public RuntimeException fail(String message) {
     return new IllegalArgumentException("model.py:1:1: " + current + ": " + message);
   }
