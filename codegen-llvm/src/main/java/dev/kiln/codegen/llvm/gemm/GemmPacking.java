@@ -20,11 +20,8 @@ final class GemmPacking {
 
   static LLVMValueRef emitPackB(LlvmModule m, String name, GemmConfig cfg) {
     int w = cfg.lanes(), nv = cfg.nv(), nrMax = cfg.nr();
-    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32(), vt = m.vec(f32, w);
-    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
-    m.makeInternal(fn);
-    m.bufferParam(fn, 0, 4);
-    m.bufferParam(fn, 4, 64);
+    LLVMTypeRef f32 = m.f32(), vt = m.vec(f32, w);
+    LLVMValueRef fn = declarePack(m, name);
     try (IrBuilder b = new IrBuilder(m)) {
       b.enter(fn);
       LLVMValueRef src = b.param(0), ldb = b.param(1), kc = b.param(2), nc = b.param(3), dst = b.param(4);
@@ -49,11 +46,8 @@ final class GemmPacking {
 
   static LLVMValueRef emitPackA(LlvmModule m, String name, GemmConfig cfg) {
     int mrMax = cfg.mr();
-    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
-    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
-    m.makeInternal(fn);
-    m.bufferParam(fn, 0, 4);
-    m.bufferParam(fn, 4, 64);
+    LLVMTypeRef f32 = m.f32();
+    LLVMValueRef fn = declarePack(m, name);
     try (IrBuilder b = new IrBuilder(m)) {
       b.enter(fn);
       LLVMValueRef src = b.param(0), lda = b.param(1), mc = b.param(2), kc = b.param(3), dst = b.param(4);
@@ -86,11 +80,8 @@ final class GemmPacking {
    */
   static LLVMValueRef emitPackAT(LlvmModule m, String name, GemmConfig cfg) {
     int mrMax = cfg.mr();
-    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
-    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
-    m.makeInternal(fn);
-    m.bufferParam(fn, 0, 4);
-    m.bufferParam(fn, 4, 64);
+    LLVMTypeRef f32 = m.f32();
+    LLVMValueRef fn = declarePack(m, name);
     try (IrBuilder b = new IrBuilder(m)) {
       b.enter(fn);
       LLVMValueRef src = b.param(0), lda = b.param(1), mc = b.param(2), kc = b.param(3), dst = b.param(4);
@@ -118,11 +109,8 @@ final class GemmPacking {
    */
   static LLVMValueRef emitPackBT(LlvmModule m, String name, GemmConfig cfg) {
     int nrMax = cfg.nr();
-    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
-    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
-    m.makeInternal(fn);
-    m.bufferParam(fn, 0, 4);
-    m.bufferParam(fn, 4, 64);
+    LLVMTypeRef f32 = m.f32();
+    LLVMValueRef fn = declarePack(m, name);
     try (IrBuilder b = new IrBuilder(m)) {
       b.enter(fn);
       LLVMValueRef src = b.param(0), ldb = b.param(1), kc = b.param(2), nc = b.param(3), dst = b.param(4);
@@ -141,6 +129,19 @@ final class GemmPacking {
       b.endLoop(jp);
       b.retVoid();
     }
+    return fn;
+  }
+
+  /**
+   * Declares an internal packing routine {@code void name(ptr src, i64 ld, i64 rows, i64 cols, ptr dst)}: the
+   * source aligned to 4 bytes, the packed panels to 64.
+   */
+  private static LLVMValueRef declarePack(LlvmModule m, String name) {
+    LLVMTypeRef p = m.ptr(), i64 = m.i64();
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, i64, i64, i64, p));
+    m.makeInternal(fn);
+    m.bufferParam(fn, 0, 4);
+    m.bufferParam(fn, 4, 64);
     return fn;
   }
 }
