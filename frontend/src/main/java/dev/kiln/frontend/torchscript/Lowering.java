@@ -80,6 +80,11 @@ final class Lowering implements LoweringContext {
 
   @Override public Value weight(StoredTensor tensor, String name) { return weights.weight(tensor, name); }
 
+  @Override public dev.kiln.runtime.Tensor weightData(Value v) {
+    dev.kiln.ir.Node d = v.definingNode();
+    return d != null && d.op() == dev.kiln.ir.ops.ControlOps.CONST && d.hasAttr("name") ? weights.weights().get(d.attrStr("name")) : null;
+  }
+
   @Override public String modulePath(TorchObject module) { return modules == null ? null : modules.pathOf(module); }
 
   @Override public RuntimeException fail(String message) {

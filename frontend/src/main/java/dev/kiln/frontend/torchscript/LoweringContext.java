@@ -63,6 +63,12 @@ public interface LoweringContext {
    */
   Value weight(StoredTensor tensor, String name);
 
+  /**
+   * The data of a weight value ({@code const {name=...}} of the weight table), or null if {@code v} is anything else;
+   * lets quantization parameters that an archive keeps as buffers (an FX model's {@code _scale_0}) fold.
+   */
+  default dev.kiln.runtime.Tensor weightData(Value v) { return null; }
+
   /** The dotted module path of a module object of the archive ({@code layer1.0}), or null outside an archive. */
   String modulePath(TorchObject module);
 

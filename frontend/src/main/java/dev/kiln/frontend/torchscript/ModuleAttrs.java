@@ -47,6 +47,8 @@ final class ModuleAttrs {
     // Kiln compiles for inference: every module is in eval mode whatever was pickled.
     if (name.equals("training")) return Boolean.FALSE;
     if (self.has(name)) return fromPickle(cx, self.get(name), join(pathOf(self), name));
+    Object state = QuantizedModuleState.attribute(cx, self, name, pathOf(self));
+    if (state != QuantizedModuleState.ABSENT) return fromPickle(cx, state, join(pathOf(self), name));
     CodeIndex.ClassRef cls = cx.index.findClass(self.qualifiedName());
     if (cls == null) throw cx.error("no code for the class " + self.qualifiedName() + " of module '" + pathOf(self) + "'");
     FunctionDef m = cls.def().method(name);

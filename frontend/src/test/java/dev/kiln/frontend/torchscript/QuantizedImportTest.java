@@ -45,6 +45,21 @@ class QuantizedImportTest {
   }
 
   @Test
+  void dynamicQuantizedLstmUnrollsAndMatchesPyTorch() {
+    Tensor x = Npy.read(model("lstm_dynq", "input.npy"));
+    TorchScriptImporter.ImportedModel m = TorchScriptImporter.importArchive(model("lstm_dynq", "scripted.pt"),
+        List.of(ModelFixtures.typeOf(x, null)));
+    Verifier.verify(m.graph());
+    String text = IrPrinter.print(m.graph());
+    // per layer: one projection of the whole sequence, then one hidden projection per step (2 layers x 5 steps), plus the head
+    assertEquals(2 + 2 * 5 + 1, text.split("q\\.linear_dynamic\\(", -1).length - 1, text);
+    assertEquals(DType.QI8, m.weights().get("lstm._all_weight_values.0.param.weight_ih").dtype(), m.weights().keySet().toString());
+    ModelFixtures.Error e = ModelFixtures.compare((Tensor) new Interpreter(m.graph(), m.weights()).run(List.of(x)).getFirst(),
+        Npy.read(model("lstm_dynq", "output.npy")));
+    assertTrue(e.maxAbs() <= 1e-5 && e.maxRel() <= 1e-5, "dynamically quantized LSTM against PyTorch (qnnpack): " + e);
+  }
+
+  @Test
   void packedParamsDecodeToTheWeightQTensorAndBias() {
     TorchArchive a = TorchArchive.open(model("mlp_dynq", "scripted.pt"));
     TorchObject packed = (TorchObject) ((TorchObject) ((TorchObject) a.root().get("fc2")).get("_packed_params")).get("_packed_params");

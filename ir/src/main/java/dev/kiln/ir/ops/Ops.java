@@ -15,7 +15,7 @@ public final class Ops {
 
   static {
     List<List<OpDef>> families = List.of(ControlOps.ALL, PrimOps.ALL, ElementwiseOps.ALL, ShapeOps.ALL, LinalgOps.ALL,
-        NnOps.ALL, ReduceOps.ALL, SequenceOps.ALL, FusedOps.ALL, QuantOps.ALL);
+        NnOps.ALL, ReduceOps.ALL, SequenceOps.ALL, FusedOps.ALL, QuantOps.ALL, QuantNnOps.ALL);
     for (List<OpDef> f : families)
       for (OpDef op : f)
         if (BY_NAME.put(op.name(), op) != null) throw new IllegalStateException("op " + op.name() + " declared twice");

@@ -22,7 +22,11 @@ import java.util.List;
 public final class ShapeOps {
   private ShapeOps() {}
 
-  private static List<Type> one(TensorType t, List<Dim> dims) { return List.of(Type.tensor(t.dtype(), Shape.of(dims))); }
+  /** A reshaped tensor type: a per-tensor quantized input keeps its scale and zero point (flatten of a quantized tensor). */
+  private static List<Type> one(TensorType t, List<Dim> dims) {
+    if (t.quant() != null && !t.quant().perChannel()) return List.of(new TensorType(t.dtype(), Shape.of(dims), dev.kiln.ir.Layout.CONTIGUOUS, t.quant()));
+    return List.of(Type.tensor(t.dtype(), Shape.of(dims)));
+  }
 
   /**
    * Reshape to {@code shape} (one entry may be -1), or to the run-time list operand {@code shape} when given

@@ -6,7 +6,10 @@ import static dev.kiln.ir.ops.OpCase.ok;
 import dev.kiln.ir.DType;
 import java.util.List;
 
-/** Type-rule rows for quantize, dequantize, requantize, int_repr and dynamically quantized linear (QuantOps). */
+/**
+ * Type-rule rows for quantize, dequantize, requantize, int_repr and dynamically quantized linear (QuantOps), followed by
+ * the rows of the statically quantized layers ({@link QuantNnOpCases}).
+ */
 final class QuantOpCases {
   private QuantOpCases() {}
 
@@ -15,6 +18,12 @@ final class QuantOpCases {
   private static long[] l(long... v) { return v; }
 
   static List<OpCase> cases() {
+    List<OpCase> all = new java.util.ArrayList<>(tensorCases());
+    all.addAll(QuantNnOpCases.cases());
+    return all;
+  }
+
+  private static List<OpCase> tensorCases() {
     return List.of(
         ok("q.quantize_per_tensor", "f32[N,4]", "qi8[N,4]{q=0.05:3}", "scale", 0.05, "zero_point", 3, "dtype", DType.QI8),
         ok("q.quantize_per_tensor", "f64[2]", "qu8[2]{q=0.5:128}", "scale", 0.5, "zero_point", 128, "dtype", DType.QU8),

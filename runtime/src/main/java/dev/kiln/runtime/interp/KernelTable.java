@@ -142,7 +142,17 @@ public final class KernelTable {
       Map.entry("q.dequantize", single(QuantKernels::dequantizeOp)),
       Map.entry("q.requantize", single(QuantKernels::requantizeOp)),
       Map.entry("q.int_repr", single(QuantKernels::intRepr)),
-      Map.entry("q.linear_dynamic", single(QuantKernels::linearDynamic)));
+      Map.entry("q.linear_dynamic", single(QuantKernels::linearDynamic)),
+      Map.entry("q.linear", single(QuantNnKernels::linear)),
+      Map.entry("q.linear_relu", single(QuantNnKernels::linearRelu)),
+      Map.entry("q.conv2d", single(QuantNnKernels::conv2d)),
+      Map.entry("q.conv2d_relu", single(QuantNnKernels::conv2dRelu)),
+      Map.entry("q.matmul", single(QuantNnKernels::matmul)),
+      Map.entry("q.relu", single(QuantNnKernels::relu)),
+      Map.entry("q.add", single(QuantPoolKernels::add)),
+      Map.entry("q.add_relu", single(QuantPoolKernels::addRelu)),
+      Map.entry("q.max_pool2d", single(QuantPoolKernels::maxPool2d)),
+      Map.entry("q.adaptive_avg_pool2d", single(QuantPoolKernels::adaptiveAvgPool2d)));
 
   /** The kernel for {@code op}, or null (also null for the ops in {@link #INTERPRETER_OPS}). */
   public static Kernel find(String op) { return KERNELS.get(op); }

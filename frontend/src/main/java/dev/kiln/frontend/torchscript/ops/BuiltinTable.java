@@ -18,14 +18,14 @@ import java.util.Set;
  * {@code unchecked_cast}, {@code uninitialized}, {@code int}, {@code float}, {@code bool}, {@code str},
  * {@code range}, {@code getattr}, {@code isinstance}, {@code torch.__is__}, {@code torch.__isnot__},
  * {@code torch.__not__}, {@code ops.prim.RaiseException}), and the fp16 forms of {@code ops.quantized.linear_*}
- * and {@code torch.quantized_lstm} (not lowered yet: int8 dynamic linear is); see {@link #EXCLUDED}.
+ * (not lowered yet: int8 dynamic linear and LSTM are); see {@link #EXCLUDED}.
  */
 public final class BuiltinTable {
   private BuiltinTable() {}
 
   /** Builtins the archives call that this table leaves to the engine or to later work. */
   public static final Set<String> EXCLUDED = Set.of("torch.__is__", "torch.__isnot__", "torch.__not__",
-      "ops.prim.RaiseException", "torch.quantized_lstm", "ops.quantized.linear_dynamic_fp16",
+      "ops.prim.RaiseException", "ops.quantized.linear_dynamic_fp16",
       "ops.quantized.linear_prepack_fp16", "ops.quantized.linear_unpack_fp16");
 
   private static final Map<String, OpLowering> TABLE;

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Quantized ops: what torch.quantization.quantize_dynamic leaves in an archive ({@code ops.quantized.linear_dynamic}
  * with its packed params, {@code linear_prepack}, {@code linear_unpack}) and the tensor-level quantize and
- * dequantize calls.
+ * dequantize calls. Static quantization is in {@link StaticQuantLowerings}, QAT fake quantization in
+ * {@link FakeQuantLowerings}.
  *
  * <p>{@code reduce_range} of linear_dynamic is accepted and ignored: under the qnnpack engine (the one this PyTorch
  * build runs, and whose results the fixtures hold) PyTorch ignores it too and quantizes activations to [0,255].
@@ -45,9 +46,13 @@ final class QuantizedLowerings {
     r.add((cx, a, kw) -> {
       Args.need(cx, a, 4, "quantize_per_tensor(input, scale, zero_point, dtype)");
       DType d = qdtype(cx, a.get(3));
-      return cx.emit(QuantOps.QUANTIZE_PER_TENSOR, Builder.attrs("scale", cx.constFloat(a.get(1), "scale"),
-          "zero_point", cx.constInt(a.get(2), "zero_point"), "dtype", d), cx.tensor(a.get(0), "input"));
+      // Scale and zero point may be buffers (QuantStub's float(self.scale), FX's self._input_scale_0): read them.
+      return cx.emit(QuantOps.QUANTIZE_PER_TENSOR, Builder.attrs("scale", StaticQuantLowerings.knownFloat(cx, a.get(1), "scale"),
+          "zero_point", StaticQuantLowerings.knownInt(cx, a.get(2), "zero_point"), "dtype", d), cx.tensor(a.get(0), "input"));
     }, "torch.quantize_per_tensor");
+    StaticQuantLowerings.register(r);
+    FakeQuantLowerings.register(r);
+    QuantizedLstmLowering.register(r);
     r.add((cx, a, kw) -> {
       Args.need(cx, a, 1, "dequantize(input)");
       return cx.emit(QuantOps.DEQUANTIZE, Map.of(), cx.tensor(a.get(0), "input"));

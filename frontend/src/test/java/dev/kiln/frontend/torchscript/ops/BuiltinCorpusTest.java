@@ -32,7 +32,7 @@ class BuiltinCorpusTest {
       "torch.format", "torch.gt", "torch.hardtanh", "torch.hardtanh_", "torch.index_select", "torch.is_autocast_enabled",
       "torch.is_floating_point", "torch.is_grad_enabled", "torch.layer_norm", "torch.len", "torch.linear", "torch.list",
       "torch.logical_or", "torch.lstm", "torch.lt", "torch.masked_fill", "torch.masked_fill_", "torch.max_pool2d",
-      "torch.mul", "torch.ne", "torch.pad", "torch.relu", "torch.relu_", "torch.remainder", "torch.repeat",
+      "torch.mul", "torch.ne", "torch.pad", "torch.quantized_lstm", "torch.relu", "torch.relu_", "torch.remainder", "torch.repeat",
       "torch.reshape", "torch.select", "torch.size", "torch.slice", "torch.softmax", "torch.split", "torch.sqrt",
       "torch.squeeze", "torch.sub", "torch.sum", "torch.to", "torch.transpose", "torch.unsqueeze", "torch.view",
       "torch.warn", "torch.zeros", "torch.zeros_like");
