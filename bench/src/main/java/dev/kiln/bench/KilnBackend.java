@@ -15,6 +15,12 @@ public interface KilnBackend {
   @FunctionalInterface
   interface Compiled {
     List<Object> run(List<Object> inputs);
+
+    /** What the backend made of the model (e.g. native and fallback kernels, compile times), or empty. */
+    default String describe() { return ""; }
+
+    /** Frees native state (machine code); the model must not run afterwards. */
+    default void close() {}
   }
 
   /**

@@ -29,6 +29,8 @@ public final class KilnTarget implements BenchTarget {
     return fetch ? firstTensor(out).toFloatArray() : null;
   }
 
+  @Override public void close() { model.close(); }
+
   /** The first tensor of the outputs, looking into a tuple or list (a model returning (logits, state)). */
   static Tensor firstTensor(Object v) {
     return switch (v) {

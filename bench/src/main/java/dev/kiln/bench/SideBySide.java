@@ -54,7 +54,10 @@ public final class SideBySide {
         + " asked (the level that ran is in the setup table), run on backend '" + o.backend() + "'");
     notes.add("ONNX Runtime side: model.onnx (opset 17), CPU provider, ALL_OPT, intra-op threads as in the table, inter-op 1, "
         + "session.intra_op.allow_spinning=0");
-    if (!backend.threaded() || !KilnThreads.controllable())
+    if (backend.fixedThreads() > 0)
+      notes.add("Kiln backend '" + o.backend() + "' runs on " + backend.fixedThreads() + " thread(s) in every row (its native code "
+          + "is not threaded yet), shown as (Kiln " + backend.fixedThreads() + ") beside ORT's count when they differ");
+    else if (!backend.threaded() || !KilnThreads.controllable())
       notes.add("Kiln's thread count does not apply to backend '" + o.backend() + "' in this build (its kernels use their own pool "
           + "of " + Runtime.getRuntime().availableProcessors() + " threads in every row, shown as (Kiln n) beside ORT's count)");
     notes.add("first call: the first run after compiling (Kiln) or creating the session (ORT) for that cell; the JVM "
@@ -84,7 +87,8 @@ public final class SideBySide {
       return out;
     }
     for (int threads : o.threads()) {
-      int kilnThreads = backend.threaded() && KilnThreads.set(threads) ? threads : kilnDefault;
+      int kilnThreads = backend.fixedThreads() > 0 ? backend.fixedThreads()
+          : backend.threaded() && KilnThreads.set(threads) ? threads : kilnDefault;
       String what = model + " b" + batch + " t" + threads;
       Cell.Setup setup = null;
       // Compiled afresh for every cell, so that each cell's first call is a first call after compiling.
@@ -98,6 +102,7 @@ public final class SideBySide {
         continue;
       }
       double compileMs = (System.nanoTime() - c0) / 1e6;
+      if (!compiled.describe().isEmpty()) log.println(what + ": kiln " + compiled.describe());
       long s0 = System.nanoTime();
       try (BenchTarget ort = new OrtTarget(onnx, data, input.shape(), threads);
            BenchTarget kiln = new KilnTarget("kiln-" + o.backend(), compiled, input)) {

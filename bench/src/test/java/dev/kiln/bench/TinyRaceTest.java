@@ -10,6 +10,7 @@ import dev.kiln.runtime.Tensor;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -59,12 +60,23 @@ class TinyRaceTest {
     return new KilnTarget("kiln-" + backend, KilnBackends.get(backend).backend().compile(g, weights), Tensor.fromFloats(x, N, K));
   }
 
-  static List<String> backends() { return KilnBackends.names(); }
+  /** Every registered backend but llvm, which needs the LLVM natives and is tested apart (tagged). */
+  static List<String> backends() { return KilnBackends.names().stream().filter(n -> !n.equals("llvm")).toList(); }
 
   @ParameterizedTest
   @MethodSource("backends")
   void everyRegisteredBackendAnswersTheTinyModel(String backend) throws Exception {
     try (KilnTarget k = kiln(backend)) {
+      assertTrue(OutputCheck.maxAbsDiff(k.label(), k.run(true), reference(), 1e-5) < 1e-5);
+    }
+  }
+
+  @Test
+  @Tag("llvm")
+  void theLlvmBackendAnswersTheTinyModelOnTheBenchThreads() throws Exception {
+    assertTrue(KilnBackends.get("llvm").threaded(), "the native code runs on the runtime's Threads.threads()");
+    assertEquals(0, KilnBackends.get("llvm").fixedThreads());
+    try (KilnTarget k = kiln("llvm")) {
       assertTrue(OutputCheck.maxAbsDiff(k.label(), k.run(true), reference(), 1e-5) < 1e-5);
     }
   }

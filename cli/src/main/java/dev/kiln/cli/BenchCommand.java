@@ -54,11 +54,19 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "Inputs in signature order instead of generated ones.")
   List<Path> inputs = new ArrayList<>();
 
+  @Option(names = "--kernel-threads", paramLabel = "N",
+      description = "Threads each call's kernels run on (jvm and llvm backends, .kiln files too; default: the cores).")
+  Integer kernelThreads;
+
   @Mixin ModelLoader.Options load = new ModelLoader.Options();
 
   @Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws Exception {
+    if (kernelThreads != null) {
+      if (kernelThreads < 1) throw new CliException("--kernel-threads must be at least 1, got " + kernelThreads);
+      dev.kiln.runtime.kernels.Threads.setThreads(kernelThreads);
+    }
     if (threads < 1 || iterations < 1 || warmup < 0 || batch < 1)
       throw new CliException("--threads, --iterations and --batch must be at least 1, --warmup at least 0");
     long t0 = System.nanoTime();

@@ -42,11 +42,19 @@ final class RunCommand implements Callable<Integer> {
           + "-O/-p, compiled in memory to bytecode or, through LLVM's JIT, to native code); default: ${DEFAULT-VALUE}. Ignored for .kiln files.")
   String backend;
 
+  @Option(names = "--kernel-threads", paramLabel = "N",
+      description = "Threads each call's kernels run on (jvm and llvm backends, .kiln files too; default: the cores).")
+  Integer kernelThreads;
+
   @picocli.CommandLine.Mixin ModelLoader.Options model = new ModelLoader.Options();
 
   @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   @Override public Integer call() throws IOException {
+    if (kernelThreads != null) {
+      if (kernelThreads < 1) throw new CliException("--kernel-threads must be at least 1, got " + kernelThreads);
+      dev.kiln.runtime.kernels.Threads.setThreads(kernelThreads);
+    }
     if (!List.of("interp", "jvm", "llvm").contains(backend)) throw new CliException("--backend " + backend + ": expected interp, jvm or llvm");
     if (ArtifactRunner.handles(file)) return ArtifactRunner.run(file, inputs, outputs, spec.commandLine().getOut());
     ModelLoader.Loaded m = ModelLoader.load(file, model, inputs);

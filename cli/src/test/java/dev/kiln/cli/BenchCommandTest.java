@@ -43,6 +43,24 @@ class BenchCommandTest {
     assertEquals("kiln: --threads, --iterations and --batch must be at least 1, --warmup at least 0\n", r.err());
   }
 
+  /** The kernels' thread count (the runtime's, which the LLVM backend's native code splits over); restored after. */
+  @Test
+  @org.junit.jupiter.api.Tag("llvm")
+  void kernelThreadsRunTheLlvmBackendOnTwoThreads() {
+    int before = dev.kiln.runtime.kernels.Threads.threads();
+    try {
+      Result r = kiln("bench", SAMPLE.toString(), "--backend", "llvm", "--kernel-threads", "2", "--warmup", "1", "--iterations", "3");
+      assertEquals(0, r.code(), r.all());
+      assertEquals(2, dev.kiln.runtime.kernels.Threads.threads());
+      assertTrue(r.out().contains("(3 calls on 1 thread, 1 warm-up calls each)"), r.all());
+      r = kiln("bench", SAMPLE.toString(), "--kernel-threads", "0");
+      assertEquals(1, r.code(), r.all());
+      assertEquals("kiln: --kernel-threads must be at least 1, got 0\n", r.err());
+    } finally {
+      dev.kiln.runtime.kernels.Threads.setThreads(before);
+    }
+  }
+
   @Test
   void percentilesUseNearestRank() {
     long[] ns = {7, 3, 10, 1, 9, 2, 8, 4, 6, 5};

@@ -112,17 +112,35 @@ class CompileCommandTest {
   void unknownBackendsAreErrors() {
     Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", dir.resolve("m.kiln").toString(), "--backend", "tpu");
     assertEquals(1, r.code(), r.all());
-    assertEquals("kiln: --backend tpu: expected interp or jvm\n", r.err());
+    assertEquals("kiln: --backend tpu: expected interp, jvm or llvm\n", r.err());
     assertTrue(!Files.exists(dir.resolve("m.kiln")));
   }
 
   @Test
-  void llvmArtifactsAreRefusedWithAClearMessage() {
-    Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", dir.resolve("m.kiln").toString(), "--backend", "llvm");
+  @org.junit.jupiter.api.Tag("llvm")
+  void anLlvmArtifactForAPortableTargetRunsAsTheInterpreter() throws IOException {
+    Path out = dir.resolve("m.kiln");
+    Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", out.toString(), "--backend", "llvm", "--target", "x86-64-v3");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().startsWith("wrote " + out + " (backend llvm, 4 weights, "), r.all());
+    KilnModel m = KilnModel.load(out);
+    assertEquals("llvm", m.manifest().backend());
+    assertEquals("x86-64-v3", m.manifest().nativeCode().cpu());
+    assertTrue(m.manifest().nativeCode().features().containsAll(List.of("+avx2", "+fma")), m.manifest().nativeCode().features().toString());
+    assertTrue(!m.manifest().nativeCode().features().contains("+avx512f"), m.manifest().nativeCode().features().toString());
+    Graph g = IrParser.parse(Files.readString(SAMPLE.resolve("mlp.kir")), "mlp.kir");
+    Tensor x = Npy.read(SAMPLE.resolve("mlp.input.npy"));
+    Tensor want = (Tensor) new Interpreter(g, WeightLoader.load(g, SAMPLE.resolve("mlp.kir"), null)).run(List.of(x)).getFirst();
+    assertTrue(m.run(x).getFirst().maxAbsDiff(want) <= 1e-5, "max abs diff " + m.run(x).getFirst().maxAbsDiff(want));
+    Result run = kiln("run", out.toString(), "--input", SAMPLE.resolve("mlp.input.npy").toString());
+    assertEquals(0, run.code(), run.all());
+  }
+
+  @Test
+  void aTargetNeedsTheLlvmBackendAndAKnownCpu() {
+    Result r = kiln("compile", SAMPLE.resolve("mlp.kir").toString(), "-o", dir.resolve("m.kiln").toString(), "--target", "x86-64-v3");
     assertEquals(1, r.code(), r.all());
-    assertTrue(r.err().startsWith("kiln: --backend llvm: llvm artifacts are not supported yet;"), r.err());
-    assertTrue(r.err().contains("kiln run MODEL --backend llvm"), r.err());
-    assertTrue(!Files.exists(dir.resolve("m.kiln")));
+    assertEquals("kiln: --target x86-64-v3: only the llvm backend compiles for a CPU\n", r.err());
   }
 
   @Test

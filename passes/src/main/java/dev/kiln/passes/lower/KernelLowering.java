@@ -41,8 +41,14 @@ public final class KernelLowering {
   /** @param g a verified graph, not null */
   public static KernelProgram lower(Graph g) { return lowerWithReport(g).program(); }
 
-  public static Result lowerWithReport(Graph g) {
+  /** Lowers with backend-specific choices (e.g. Winograd convolutions for the LLVM backend). */
+  public static KernelProgram lower(Graph g, LoweringOptions options) { return lowerWithReport(g, options).program(); }
+
+  public static Result lowerWithReport(Graph g) { return lowerWithReport(g, LoweringOptions.DEFAULT); }
+
+  public static Result lowerWithReport(Graph g, LoweringOptions options) {
     LowerContext c = new LowerContext();
+    c.options = options;
     Report rep = new Report(new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
     List<String> inputs = new ArrayList<>();
     for (int i = 0; i < g.params().size(); i++) {

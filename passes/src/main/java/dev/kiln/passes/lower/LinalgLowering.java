@@ -44,6 +44,8 @@ final class LinalgLowering {
     long[] st = pair(n.attrInts("stride")), pad = pair(n.attrInts("padding")), dil = pair(n.attrInts("dilation"));
     int[] p = {(int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3], (int) ws[0], (int) ws[2], (int) ws[3], (int) st[0], (int) st[1],
         (int) pad[0], (int) pad[1], (int) dil[0], (int) dil[1], (int) n.attrInt("groups"), (int) ys[2], (int) ys[3]};
+    WinogradLowering.Tile wino = WinogradLowering.choose(c, c.options.winograd(), p, w);
+    if (wino != null) return WinogradLowering.lower(c, p, wino, x, w, n.numOperands() > 2 ? c.view(n.operand(2)) : null, y);
     List<Stmt> out = new ArrayList<>();
     String weight = nhwc ? nhwcWeight(c, w, out) : w.buffer();
     String bias = n.numOperands() > 2 ? c.view(n.operand(2)).buffer() : null;

@@ -27,6 +27,7 @@ final class LowerContext {
   final List<Kernel> kernels = new ArrayList<>();
   final List<Kernel> init = new ArrayList<>();
   final List<String> references = new ArrayList<>();
+  LoweringOptions options = LoweringOptions.DEFAULT;
   private final Map<Value, View> views = new LinkedHashMap<>();
   private final Map<Value, String> objs = new LinkedHashMap<>();
   private final List<Value> defined = new ArrayList<>();

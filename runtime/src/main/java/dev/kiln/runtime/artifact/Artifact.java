@@ -15,12 +15,21 @@ import java.util.Map;
  * @param weights weight name to tensor, every index entry, read-only by convention
  * @param classes for jvm: internal class name ({@code gen/Model}) to class file bytes; empty for interp
  * @param notes differences that do not prevent running (another vector width)
+ * @param nativeFiles for llvm: the native/ entries by name (the shared library and native/plan.json), their
+ *     SHA-256 checked against the manifest; empty otherwise
  */
 public record Artifact(String source, Manifest manifest, Graph graph, Map<String, Tensor> weights, Map<String, byte[]> classes,
-    List<String> notes) {
+    List<String> notes, Map<String, byte[]> nativeFiles) {
   public Artifact {
     weights = Map.copyOf(weights);
     classes = Map.copyOf(classes);
     notes = List.copyOf(notes);
+    nativeFiles = Map.copyOf(nativeFiles);
+  }
+
+  /** An artifact without native code. */
+  public Artifact(String source, Manifest manifest, Graph graph, Map<String, Tensor> weights, Map<String, byte[]> classes,
+      List<String> notes) {
+    this(source, manifest, graph, weights, classes, notes, Map.of());
   }
 }

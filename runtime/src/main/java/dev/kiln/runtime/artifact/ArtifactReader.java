@@ -38,13 +38,16 @@ public final class ArtifactReader {
   public static final long MAX_GRAPH_BYTES = 256L << 20;
   public static final long MAX_CLASS_BYTES = 16L << 20;
   public static final long MAX_CLASSES_BYTES = 256L << 20;
+  public static final long MAX_LIBRARY_BYTES = 512L << 20;
+  public static final long MAX_PLAN_BYTES = 64L << 20;
   /** A streamed artifact is held in memory entry by entry, so its weights must fit one Java array. */
   public static final long MAX_STREAMED_ENTRY_BYTES = Integer.MAX_VALUE - 8;
 
   /** Packages an artifact may not define classes in: the JDK's and the exact packages of Kiln's runtime API. */
   private static final List<String> FORBIDDEN_PREFIXES = List.of("java/", "javax/", "jdk/", "sun/", "com/sun/");
   private static final Set<String> FORBIDDEN_PACKAGES = Set.of("dev/kiln/ir", "dev/kiln/ir/text", "dev/kiln/ir/ops",
-      "dev/kiln/runtime", "dev/kiln/runtime/exec", "dev/kiln/runtime/artifact", "dev/kiln/runtime/interp", "dev/kiln/runtime/kernels");
+      "dev/kiln/runtime", "dev/kiln/runtime/exec", "dev/kiln/runtime/artifact", "dev/kiln/runtime/interp", "dev/kiln/runtime/kernels",
+      "dev/kiln/runtime/nativelib");
 
   /** Reads a file; weights.bin is streamed straight into the weight tensors. */
   public static Artifact read(Path file) throws IOException {
@@ -77,6 +80,7 @@ public final class ArtifactReader {
     problems.addAll(r.problems());
     if (weights.method() != ZipEntry.STORED) problems.add("weights.bin: compressed; it must be stored uncompressed");
     checkClassEntries(z, m, problems);
+    checkNativeEntries(z, m, problems);
     if (!problems.isEmpty()) throw new ArtifactException(src + "!" + ZipSource.MANIFEST, problems);
 
     Graph g = readGraph(z, m);
@@ -84,8 +88,46 @@ public final class ArtifactReader {
     try (InputStream in = z.open(ZipSource.WEIGHTS)) {
       w = WeightBlob.read(in, m, src + "!" + ZipSource.WEIGHTS);
     }
-    return new Artifact(src, m, g, w, readClasses(z), r.notes());
+    return new Artifact(src, m, g, w, readClasses(z), r.notes(), readNative(z, m));
   }
+
+  /** llvm: exactly the library and the plan the manifest names; others: no native/ entries. */
+  private static void checkNativeEntries(ZipSource z, Manifest m, List<String> problems) {
+    Manifest.NativeCode n = m.nativeCode();
+    boolean llvm = m.backend().equals("llvm") && n != null;
+    for (Info i : z.entries.values()) {
+      if (!ZipSource.isNative(i.name())) continue;
+      if (!llvm) problems.add(i.name() + ": the " + m.backend() + " backend runs no native code, so an artifact for it holds no native/ entries");
+      else if (!i.name().equals(n.library()) && !i.name().equals(n.plan()))
+        problems.add(i.name() + ": not the library (" + n.library() + ") or the plan (" + n.plan() + ") the manifest names");
+    }
+    if (!llvm) return;
+    if (!z.entries.containsKey(n.library())) problems.add("native.library: the artifact has no entry " + n.library());
+    else if (z.entries.get(n.library()).size() > MAX_LIBRARY_BYTES)
+      problems.add(n.library() + ": " + z.entries.get(n.library()).size() + " bytes, more than the limit of " + MAX_LIBRARY_BYTES);
+    if (n.plan() != null && !z.entries.containsKey(n.plan())) problems.add("native.plan: the artifact has no entry " + n.plan());
+  }
+
+  /** Reads the library and the plan, each checked against its SHA-256 in the manifest. */
+  private static Map<String, byte[]> readNative(ZipSource z, Manifest m) throws IOException {
+    Manifest.NativeCode n = m.nativeCode();
+    if (!m.backend().equals("llvm") || n == null) return Map.of();
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    out.put(n.library(), checked(z, n.library(), MAX_LIBRARY_BYTES, n.librarySha256()));
+    out.put(n.plan(), checked(z, n.plan(), MAX_PLAN_BYTES, n.planSha256()));
+    return out;
+  }
+
+  private static byte[] checked(ZipSource z, String entry, long limit, String sha256) throws IOException {
+    byte[] b = z.readAll(entry, limit);
+    String got = sha256Hex(b);
+    if (!got.equals(sha256))
+      throw new ArtifactException(z.source + "!" + entry, "SHA-256 " + got + ", the manifest says " + sha256 + " (damaged or replaced)");
+    return b;
+  }
+
+  /** Lower-case hex SHA-256 of {@code b}. */
+  static String sha256Hex(byte[] b) { return java.util.HexFormat.of().formatHex(WeightBlob.sha256().digest(b)); }
 
   private static Manifest readManifest(ZipSource z) throws IOException {
     String where = z.source + "!" + ZipSource.MANIFEST;

@@ -24,7 +24,8 @@ import java.util.zip.ZipOutputStream;
 /**
  * Writes {@code .kiln} artifacts: one zip holding, in this order, {@code manifest.json}, {@code graph.kir} (the
  * optimized graph as IR text), {@code weights.bin} (stored uncompressed, each weight 64-byte aligned, so a loader may
- * map it) and for jvm {@code classes/<internal/name>.class}. Entries carry a fixed time, so the same inputs give the
+ * map it), for jvm {@code classes/<internal/name>.class}, for llvm {@code native/libkiln_model.so} and
+ * {@code native/plan.json}. Entries carry a fixed time, so the same inputs give the
  * same bytes.
  */
 public final class ArtifactWriter {
@@ -62,8 +63,41 @@ public final class ArtifactWriter {
   /** As {@link #write(Path, Graph, Map, String, String, String, Map)}, to a stream, for a given target; does not close {@code out}. */
   public static void write(OutputStream out, Graph graph, Map<String, Tensor> weights, String backend, String pipeline,
       String entryClass, Map<String, byte[]> classes, Target target) throws IOException {
+    write(out, graph, weights, backend, pipeline, entryClass, classes, target, null);
+  }
+
+  /**
+   * Writes an llvm artifact: as {@link #write(Path, Graph, Map, String, String, String, Map)} with backend
+   * {@code llvm}, plus the shared library and its plan ({@code native/}), described in the manifest's {@code native}
+   * field with the target CPU, its features and both entries' SHA-256.
+   *
+   * @param pipeline the pass pipeline that produced {@code graph} (may be empty, not null)
+   * @param code the library, plan and target, not null
+   */
+  public static void writeNative(Path out, Graph graph, Map<String, Tensor> weights, String pipeline, NativeFiles code) throws IOException {
+    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+    try (OutputStream os = Files.newOutputStream(tmp)) {
+      writeNative(os, graph, weights, pipeline, code, Target.host());
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** As {@link #writeNative(Path, Graph, Map, String, NativeFiles)}, to a stream; does not close {@code out}. */
+  public static void writeNative(OutputStream out, Graph graph, Map<String, Tensor> weights, String pipeline, NativeFiles code,
+      Target target) throws IOException {
+    write(out, graph, weights, "llvm", pipeline, null, Map.of(), target, java.util.Objects.requireNonNull(code, "code"));
+  }
+
+  private static void write(OutputStream out, Graph graph, Map<String, Tensor> weights, String backend, String pipeline,
+      String entryClass, Map<String, byte[]> classes, Target target, NativeFiles code) throws IOException {
     Map<String, byte[]> cls = internalNames(classes == null ? Map.of() : classes);
     checkPieces(graph, weights, backend, entryClass, cls);
+    if (backend.equals("llvm") != (code != null))
+      throw new IllegalArgumentException(backend.equals("llvm") ? "an llvm artifact needs its native code (ArtifactWriter.writeNative)"
+          : "the " + backend + " backend stores no native code");
     String text = IrPrinter.print(graph);
     // The stored text is what loaders see: derive the signature from it, not from the in-memory graph.
     Graph stored = IrParser.parse(text, "graph.kir");
@@ -73,7 +107,7 @@ public final class ArtifactWriter {
     WeightBlob.Digest digest = WeightBlob.digest(layout, contiguous);
     Manifest m = new Manifest(Manifest.FORMAT, KilnVersion.CURRENT, backend, target, pipeline, stored.name(),
         Ports.inputs(stored), Ports.outputs(stored), digest.sha256(), layout.size(), layout.entries(), entryClass,
-        null);
+        code == null ? null : code.describe());
 
     ZipOutputStream zip = new ZipOutputStream(out);
     putDeflated(zip, "manifest.json", Json.write(m.toJson()).getBytes(StandardCharsets.UTF_8));
@@ -87,6 +121,10 @@ public final class ArtifactWriter {
     WeightBlob.write(layout, contiguous, zip);
     zip.closeEntry();
     for (Map.Entry<String, byte[]> c : new TreeMap<>(cls).entrySet()) putDeflated(zip, "classes/" + c.getKey() + ".class", c.getValue());
+    if (code != null) {
+      putDeflated(zip, NativeFiles.LIBRARY_ENTRY, code.library());
+      putDeflated(zip, Manifest.NativeCode.PLAN_ENTRY, code.planBytes());
+    }
     zip.finish();
     out.flush();
   }

@@ -18,12 +18,13 @@ import java.util.Map;
  *   "weights": {"sha256": "...", "size": 256,
  *               "index": {"fc1.weight": {"dtype": "f32", "shape": [8, 4], "offset": 0, "length": 128}}},
  *   "entry_class": "gen.Model",   // jvm only
- *   "native": {"library": "native/libkiln_model.so", "cpu": "znver4", "features": ["+avx2", "+avx512f"]} }  // llvm only
+ *   "native": {"library": "native/libkiln_model.so", "library_sha256": "...", "plan": "native/plan.json",
+ *              "plan_sha256": "...", "cpu": "znver4", "features": ["+avx2", "+avx512f"]} }  // llvm only
  * }</pre>
  *
  * @param format the artifact format version ({@link #FORMAT} when written by this runtime)
  * @param kilnVersion the Kiln release that wrote it
- * @param backend "interp" or "jvm" ("llvm" later)
+ * @param backend "interp", "jvm" or "llvm"
  * @param target the machine it was compiled for
  * @param pipeline the pass pipeline that produced the stored graph (may be empty)
  * @param graphName the graph's name in graph.kir
@@ -78,9 +79,18 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
    * @param library the zip entry holding it, e.g. {@code native/libkiln_model.so}
    * @param cpu the LLVM CPU name it was compiled for, e.g. {@code znver4} or {@code x86-64-v3}
    * @param features LLVM feature strings, e.g. {@code +avx2}; '-' entries are features it must not rely on
+   * @param librarySha256 lower-case hex SHA-256 of the library entry; null only in manifests that do not run
+   * @param plan the zip entry holding the plan that drives the library ({@code native/plan.json}); null likewise
+   * @param planSha256 lower-case hex SHA-256 of the plan entry; null likewise
    */
-  public record NativeCode(String library, String cpu, List<String> features) {
+  public record NativeCode(String library, String cpu, List<String> features, String librarySha256, String plan, String planSha256) {
+    /** The entry every llvm artifact keeps its plan in. */
+    public static final String PLAN_ENTRY = "native/plan.json";
+
     public NativeCode { features = List.copyOf(features); }
+
+    /** A description without the entries' hashes and plan (enough for the CPU check). */
+    public NativeCode(String library, String cpu, List<String> features) { this(library, cpu, features, null, null, null); }
   }
 
   /** The JSON object (maps and lists, see {@link Json}) that {@link Json#write} turns into manifest.json. */
@@ -115,6 +125,9 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
     if (nativeCode != null) {
       Map<String, Object> n = new LinkedHashMap<>();
       n.put("library", nativeCode.library());
+      if (nativeCode.librarySha256() != null) n.put("library_sha256", nativeCode.librarySha256());
+      if (nativeCode.plan() != null) n.put("plan", nativeCode.plan());
+      if (nativeCode.planSha256() != null) n.put("plan_sha256", nativeCode.planSha256());
       n.put("cpu", nativeCode.cpu());
       n.put("features", nativeCode.features());
       m.put("native", n);
@@ -224,7 +237,15 @@ public record Manifest(int format, String kilnVersion, String backend, Target ta
       Object v = get(n, "features", "native.");
       if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) l.forEach(x -> features.add((String) x));
       else if (v != null) problems.add("native.features: expected an array of strings such as \"+avx2\"");
-      return new NativeCode(string(n, "library", "native."), string(n, "cpu", "native."), features);
+      return new NativeCode(string(n, "library", "native."), string(n, "cpu", "native."), features,
+          optionalString(n, "library_sha256"), optionalString(n, "plan"), optionalString(n, "plan_sha256"));
+    }
+
+    String optionalString(Map<?, ?> m, String key) {
+      Object v = m.get(key);
+      if (v == null || v instanceof String) return (String) v;
+      problems.add("native." + key + ": expected a string, got " + Json.write(v).strip());
+      return null;
     }
 
     List<Port> ports(Map<?, ?> m, String key) {

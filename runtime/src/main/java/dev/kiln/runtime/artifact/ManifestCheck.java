@@ -22,7 +22,7 @@ public final class ManifestCheck {
   private ManifestCheck() {}
 
   /** The backends this runtime can run. */
-  public static final Set<String> BACKENDS = Set.of("interp", "jvm");
+  public static final Set<String> BACKENDS = Set.of("interp", "jvm", "llvm");
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern BINARY_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*");
@@ -68,12 +68,6 @@ public final class ManifestCheck {
   }
 
   private static void checkBackend(Manifest m, List<String> problems) {
-    if (m.backend().equals("llvm")) {
-      // The compiler does not write these yet (docs/llvm.md, "AOT artifacts"); the native description is still
-      // checked below so that a wrong-CPU artifact is named for what it is.
-      problems.add("backend: \"llvm\" artifacts are not run by this runtime yet (expected one of " + BACKENDS.stream().sorted().toList() + ")");
-      return;
-    }
     if (!BACKENDS.contains(m.backend())) {
       problems.add("backend: \"" + m.backend() + "\" is not one this runtime runs (expected one of " + BACKENDS.stream().sorted().toList() + ")");
       return;
@@ -95,6 +89,14 @@ public final class ManifestCheck {
     if (!m.backend().equals("llvm")) problems.add("native: present, but the " + m.backend() + " backend runs no native code");
     if (!n.library().matches("native/[A-Za-z0-9_.-]+\\.so"))
       problems.add("native.library: \"" + n.library() + "\" is not an entry such as native/libkiln_model.so");
+    if (m.backend().equals("llvm")) {
+      if (n.librarySha256() == null || !SHA256.matcher(n.librarySha256()).matches())
+        problems.add("native.library_sha256: expected 64 lower-case hex digits, got " + (n.librarySha256() == null ? "nothing" : "\"" + n.librarySha256() + "\""));
+      if (!NativeCode.PLAN_ENTRY.equals(n.plan()))
+        problems.add("native.plan: expected \"" + NativeCode.PLAN_ENTRY + "\", got " + (n.plan() == null ? "nothing" : "\"" + n.plan() + "\""));
+      if (n.planSha256() == null || !SHA256.matcher(n.planSha256()).matches())
+        problems.add("native.plan_sha256: expected 64 lower-case hex digits, got " + (n.planSha256() == null ? "nothing" : "\"" + n.planSha256() + "\""));
+    }
     List<String> missing = cpu.missing(n.features());
     if (!missing.isEmpty())
       problems.add("native.features: compiled for CPU " + n.cpu() + " needing " + String.join(", ", missing)

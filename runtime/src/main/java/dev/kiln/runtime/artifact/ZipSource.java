@@ -25,6 +25,8 @@ abstract sealed class ZipSource implements AutoCloseable {
   static final int MAX_ENTRIES = 100_000;
   static final String MANIFEST = "manifest.json", GRAPH = "graph.kir", WEIGHTS = "weights.bin";
   /** classes/ then an internal class name: Java identifiers separated by '/', then .class. */
+  /** native/ then a library file name, or the plan (llvm artifacts). */
+  private static final Pattern NATIVE_ENTRY = Pattern.compile("native/([A-Za-z0-9_.-]+\\.so|plan\\.json)");
   private static final Pattern CLASS_ENTRY = Pattern.compile("classes/([A-Za-z_$][A-Za-z0-9_$]*(/[A-Za-z_$][A-Za-z0-9_$]*)*)\\.class");
 
   /** An entry as the zip describes it: size -1 when unknown (streamed), method as in {@link ZipEntry}. */
@@ -42,14 +44,18 @@ abstract sealed class ZipSource implements AutoCloseable {
     return m.matches() ? m.group(1) : null;
   }
 
+  /** True for a native/ entry name an llvm artifact may hold. */
+  static boolean isNative(String name) { return NATIVE_ENTRY.matcher(name).matches(); }
+
   /** Records {@code e}, or a problem when an artifact may not hold such a name. */
   final void add(String name, long size, int method) {
     if (entries.size() >= MAX_ENTRIES) {
       if (entries.size() == MAX_ENTRIES) problems.add("more than " + MAX_ENTRIES + " entries");
       return;
     }
-    boolean known = name.equals(MANIFEST) || name.equals(GRAPH) || name.equals(WEIGHTS) || className(name) != null;
-    if (!known) problems.add("entry \"" + printable(name) + "\" is not one an artifact holds (manifest.json, graph.kir, weights.bin, classes/<name>.class)");
+    boolean known = name.equals(MANIFEST) || name.equals(GRAPH) || name.equals(WEIGHTS) || className(name) != null || isNative(name);
+    if (!known) problems.add("entry \"" + printable(name) + "\" is not one an artifact holds (manifest.json, graph.kir, weights.bin,"
+        + " classes/<name>.class, native/<name>.so, native/plan.json)");
     else if (entries.containsKey(name)) problems.add("entry \"" + name + "\" appears twice");
     else entries.put(name, new Info(name, size, method));
   }

@@ -16,6 +16,7 @@ final class Backends {
     return switch (a.manifest().backend()) {
       case "interp" -> interp(a);
       case "jvm" -> jvm(a);
+      case "llvm" -> NativeBackend.create(a);
       // ManifestCheck refuses other backends before we get here.
       default -> throw new ArtifactException(a.source(), "backend \"" + a.manifest().backend() + "\" is not one this runtime runs");
     };
@@ -52,9 +53,14 @@ final class Backends {
     }
     Map<String, Tensor> weights = a.weights();
     CompiledModel first = instantiate(ctor, weights, where);
+    return pooled(first, () -> instantiate(ctor, weights, where));
+  }
+
+  /** {@code first} itself when it is thread-safe, else a pool of instances made by {@code more}. */
+  static Executable pooled(CompiledModel first, java.util.function.Supplier<CompiledModel> more) {
     if (first.isThreadSafe()) return first;
     int maxIdle = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
-    return new InstancePool(first, () -> instantiate(ctor, weights, where), maxIdle);
+    return new InstancePool(first, more, maxIdle);
   }
 
   private static CompiledModel instantiate(Constructor<? extends CompiledModel> ctor, Map<String, Tensor> weights, String where) {

@@ -24,13 +24,17 @@ public record HostFeatures(Set<String> flags) {
     flags = Set.copyOf(flags);
   }
 
-  /** LLVM feature names whose cpuinfo flag is spelt differently; others map by '.' to '_' (sse4.2 to sse4_2). */
+  /** LLVM feature names whose cpuinfo flag is spelt differently; others map '.' and '-' to '_' (sse4.2 to sse4_2). */
   private static final Map<String, String> CPUINFO_NAME = Map.ofEntries(
       Map.entry("avx512vnni", "avx512_vnni"), Map.entry("avx512bf16", "avx512_bf16"),
       Map.entry("avx512vbmi2", "avx512_vbmi2"), Map.entry("avx512bitalg", "avx512_bitalg"),
       Map.entry("avx512vpopcntdq", "avx512_vpopcntdq"), Map.entry("avx512fp16", "avx512_fp16"),
       Map.entry("avxvnni", "avx_vnni"), Map.entry("bmi", "bmi1"), Map.entry("lzcnt", "abm"),
-      Map.entry("sse3", "pni"), Map.entry("cx8", "cx8"), Map.entry("sahf", "lahf_lm"), Map.entry("prfchw", "3dnowprefetch"));
+      Map.entry("sse3", "pni"), Map.entry("cx8", "cx8"), Map.entry("sahf", "lahf_lm"), Map.entry("prfchw", "3dnowprefetch"),
+      Map.entry("64bit", "lm"), Map.entry("crc32", "sse4_2"), Map.entry("pclmul", "pclmulqdq"), Map.entry("rdrnd", "rdrand"),
+      Map.entry("sha", "sha_ni"), Map.entry("x87", "fpu"), Map.entry("cmpxchg16b", "cx16"), Map.entry("shstk", "user_shstk"),
+      // LLVM's "512-bit EVEX encodings" pseudo-feature: every AVX-512 CPU before AVX10 has it with avx512f.
+      Map.entry("evex512", "avx512f"));
 
   /** Reads {@code /proc/cpuinfo}; never null. Empty flags when it cannot be read (every check then fails). */
   public static HostFeatures detect() {
@@ -65,7 +69,7 @@ public record HostFeatures(Set<String> flags) {
       String s = f.strip();
       if (s.isEmpty() || s.startsWith("-")) continue;
       if (s.startsWith("+")) s = s.substring(1);
-      String flag = CPUINFO_NAME.getOrDefault(s, s.replace('.', '_'));
+      String flag = CPUINFO_NAME.getOrDefault(s, s.replace('.', '_').replace('-', '_'));
       if (!flags.contains(flag)) out.add(s);
     }
     return out;

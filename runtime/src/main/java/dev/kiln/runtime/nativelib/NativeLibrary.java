@@ -21,11 +21,13 @@ public final class NativeLibrary implements AutoCloseable {
   private final Path path;
   private final Arena arena;
   private final SymbolLookup lookup;
+  private final boolean automatic;
 
-  private NativeLibrary(Path path, Arena arena, SymbolLookup lookup) {
+  private NativeLibrary(Path path, Arena arena, SymbolLookup lookup, boolean automatic) {
     this.path = path;
     this.arena = arena;
     this.lookup = lookup;
+    this.automatic = automatic;
   }
 
   /**
@@ -33,13 +35,26 @@ public final class NativeLibrary implements AutoCloseable {
    * file is missing or is not a loadable library. The process needs {@code --enable-native-access}.
    */
   public static NativeLibrary load(Path path) {
+    return load(path, false);
+  }
+
+  /**
+   * As {@link #load(Path)}, but the library stays loaded exactly as long as the returned object is reachable (an
+   * automatic arena): for models that have no close, such as an llvm artifact's, whose instances keep it reachable.
+   * {@link #close()} then does nothing.
+   */
+  public static NativeLibrary loadUntilUnreachable(Path path) {
+    return load(path, true);
+  }
+
+  private static NativeLibrary load(Path path, boolean automatic) {
     Path abs = path.toAbsolutePath();
     if (!Files.isRegularFile(abs)) throw new IllegalArgumentException("no native library at " + abs);
-    Arena arena = Arena.ofShared();
+    Arena arena = automatic ? Arena.ofAuto() : Arena.ofShared();
     try {
-      return new NativeLibrary(abs, arena, SymbolLookup.libraryLookup(abs, arena));
+      return new NativeLibrary(abs, arena, SymbolLookup.libraryLookup(abs, arena), automatic);
     } catch (IllegalArgumentException e) {
-      arena.close();
+      if (!automatic) arena.close();
       throw new IllegalArgumentException("cannot load native library " + abs + ": " + e.getMessage(), e);
     }
   }
@@ -68,6 +83,6 @@ public final class NativeLibrary implements AutoCloseable {
   /** Unloads the library; handles from {@link #function} must not be invoked afterwards. */
   @Override
   public void close() {
-    arena.close();
+    if (!automatic) arena.close();
   }
 }

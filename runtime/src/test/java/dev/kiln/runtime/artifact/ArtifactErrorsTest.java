@@ -72,7 +72,7 @@ class ArtifactErrorsTest {
     assertEquals(List.of(
         "format: artifact format 2, this runtime reads format 1",
         "kiln: written by Kiln 0.2.0, this runtime is Kiln " + KilnVersion.CURRENT + " (the major and minor version must match)",
-        "backend: \"tpu\" is not one this runtime runs (expected one of [interp, jvm])",
+        "backend: \"tpu\" is not one this runtime runs (expected one of [interp, jvm, llvm])",
         "target.java: compiled for Java 99, this JVM is Java " + Runtime.version().feature()), e.problems());
   }
 
@@ -128,7 +128,8 @@ class ArtifactErrorsTest {
     entries.put("../evil.sh", new byte[] {1});
     entries.put("classes/gen/Model.class", new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE});
     ArtifactException e = fail();
-    assertTrue(e.problems().contains("entry \"../evil.sh\" is not one an artifact holds (manifest.json, graph.kir, weights.bin, classes/<name>.class)"),
+    assertTrue(e.problems().contains("entry \"../evil.sh\" is not one an artifact holds (manifest.json, graph.kir, weights.bin,"
+        + " classes/<name>.class, native/<name>.so, native/plan.json)"),
         e.getMessage());
     entries.remove("../evil.sh");
     e = fail();
@@ -175,7 +176,7 @@ class ArtifactErrorsTest {
     });
     assertTrue(e.problems().contains("native.features: compiled for CPU future9 needing kiln_no_such_feature, which this"
         + " machine's CPU lacks (recompile with a portable target such as --target x86-64-v3)"), e.getMessage());
-    assertTrue(e.problems().contains("backend: \"llvm\" artifacts are not run by this runtime yet (expected one of [interp, jvm])"), e.getMessage());
+    assertTrue(e.problems().contains("native.library_sha256: expected 64 lower-case hex digits, got nothing"), e.getMessage());
   }
 
   @Test
@@ -183,7 +184,8 @@ class ArtifactErrorsTest {
     Manifest good = ArtifactReader.read(this.good).manifest();
     Manifest llvm = new Manifest(good.format(), good.kilnVersion(), "llvm", good.target(), good.pipeline(), good.graphName(),
         good.inputs(), good.outputs(), good.weightsSha256(), good.weightsSize(), good.weights(), null,
-        new Manifest.NativeCode("native/libkiln_model.so", "znver4", List.of("+avx2", "+fma", "+avx512f", "+avx512vnni")));
+        new Manifest.NativeCode("native/libkiln_model.so", "znver4", List.of("+avx2", "+fma", "+avx512f", "+avx512vnni"),
+            "0".repeat(64), Manifest.NativeCode.PLAN_ENTRY, "1".repeat(64)));
     assertEquals(llvm, Manifest.fromJson(Json.parse(Json.write(llvm.toJson()), "m"), "m"), "native survives a JSON round trip");
     HostFeatures avx2 = HostFeatures.parse("flags : sse2 avx avx2 fma\n");
     List<String> problems = ManifestCheck.check(llvm, good.weightsSize(), Target.host(), avx2).problems();

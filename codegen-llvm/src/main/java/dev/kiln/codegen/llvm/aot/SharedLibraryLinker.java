@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Links object files into a shared library with the system toolchain: {@code gcc -shared} (or {@code cc}) when
- * present, else plain {@code ld -shared}. The kernels call no libc functions, so either works.
+ * present, else plain {@code ld -shared}. The kernels call no libc functions beyond libm's ({@code expf},
+ * {@code tanhf}), so either works. The stack is marked
+ * non-executable ({@code -z noexecstack}): LLVM's objects carry no {@code .note.GNU-stack}, and without the flag the
+ * library would ask for an executable stack, which the JVM warns about when it loads it.
  */
 public final class SharedLibraryLinker {
   private final List<String> command;
@@ -26,9 +29,9 @@ public final class SharedLibraryLinker {
   public static Optional<SharedLibraryLinker> find() {
     for (String tool : List.of("gcc", "cc")) {
       Optional<Path> p = onPath(tool);
-      if (p.isPresent()) return Optional.of(new SharedLibraryLinker(List.of(p.get().toString(), "-shared", "-fPIC")));
+      if (p.isPresent()) return Optional.of(new SharedLibraryLinker(List.of(p.get().toString(), "-shared", "-fPIC", "-Wl,-z,noexecstack")));
     }
-    return onPath("ld").map(p -> new SharedLibraryLinker(List.of(p.toString(), "-shared")));
+    return onPath("ld").map(p -> new SharedLibraryLinker(List.of(p.toString(), "-shared", "-z", "noexecstack")));
   }
 
   /** Like {@link #find()} but throws a {@link LlvmException} saying what to install. */
@@ -47,7 +50,7 @@ public final class SharedLibraryLinker {
     return Optional.empty();
   }
 
-  /** The linker program and its fixed flags, e.g. {@code [/usr/bin/gcc, -shared, -fPIC]}. */
+  /** The linker program and its fixed flags, e.g. {@code [/usr/bin/gcc, -shared, -fPIC, -Wl,-z,noexecstack]}. */
   public List<String> command() {
     return command;
   }
@@ -58,6 +61,9 @@ public final class SharedLibraryLinker {
     cmd.add("-o");
     cmd.add(output.toString());
     objects.forEach(o -> cmd.add(o.toString()));
+    // exp, log and tanh lower to libm calls (expf, tanhf); name libm so the library does not rely on the loading
+    // process having it. Plain ld is left to resolve them at load time (every JVM has libm mapped).
+    if (!command.getFirst().endsWith("/ld")) cmd.add("-lm");
     try {
       Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

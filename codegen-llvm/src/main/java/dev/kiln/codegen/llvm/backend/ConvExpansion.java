@@ -25,17 +25,63 @@ final class ConvExpansion {
 
   private ConvExpansion() {}
 
-  /** Floats of im2col scratch the convolution needs (0 for pointwise and depthwise). */
+  /**
+   * Floats of scratch the convolution needs: the im2col matrix, the tap-major weight copy of a channels-last
+   * depthwise convolution, 0 for pointwise ones.
+   */
   static long colFloats(Stmt.Conv conv) {
     int[] q = conv.params();
     int c = q[1], kh = q[5], kw = q[6], groups = q[13], oh = q[14], ow = q[15];
-    if (pointwise(q) || depthwise(q)) return 0;
+    if (depthwise(q)) return conv.nhwc() ? (long) kh * kw * c : 0;
+    if (pointwise(q)) return 0;
     return (long) (c / groups) * kh * kw * oh * ow;
+  }
+
+  /**
+   * True when the convolution is a channels-last im2col + GEMM with enough channels: the emitter then calls the shared
+   * {@link Im2colRoutine} per image and group (loop variables {@code tag+"n"}, {@code tag+"g"}) between
+   * {@link #biasFill} and {@link #nhwcGemm}, instead of the loop nest {@link #expand} would give.
+   */
+  static boolean sharedIm2col(Stmt.Conv conv) {
+    int[] q = conv.params();
+    return conv.nhwc() && !pointwise(q) && !depthwise(q) && q[1] / q[13] >= MIN_SHARED_CHANNELS;
+  }
+
+  /**
+   * Fewest channels per group for the shared im2col routine: its channel loop has a run-time trip count, which
+   * costs more than the copy itself for a first layer's 3 channels (a constant-size nest is unrolled instead).
+   */
+  static final int MIN_SHARED_CHANNELS = 16;
+
+  /** y = bias (or 0), in y's layout. */
+  static Stmt biasFill(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int n = q[0], oc = q[4], plane = q[14] * q[15];
+    if (cv.nhwc())
+      return loop(t + "f", n * plane, loop(t + "o", oc, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(oc)), v(t + "o")),
+          cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, v(t + "o")))));
+    return loop(t + "f", n * oc, loop(t + "p", plane, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(plane)), v(t + "p")),
+        cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, rem(v(t + "f"), oc)))));
+  }
+
+  /** Offset of image {@code tag+"n"}, group {@code tag+"g"} in channels-last x. */
+  static Expr nhwcXOffset(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    return add(mul(v(t + "n"), i32(q[2] * q[3] * q[1])), mul(v(t + "g"), i32(q[1] / q[13])));
+  }
+
+  /** y[:, g] (plane x og) += col (plane x kdim) * W[g]^T (kdim x og) for image {@code tag+"n"}, group {@code tag+"g"}. */
+  static Stmt.Gemm nhwcGemm(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int c = q[1], oc = q[4], groups = q[13], cg = c / groups, og = oc / groups, kdim = cg * q[5] * q[6], plane = q[14] * q[15];
+    return new Stmt.Gemm(false, true, plane, og, kdim, 1f, COL, i32(0), kdim, cv.weight(), mul(v(t + "g"), i32(og * kdim)), kdim,
+        1f, cv.y(), add(mul(v(t + "n"), i32(plane * oc)), mul(v(t + "g"), i32(og))), oc);
   }
 
   static List<Stmt> expand(Stmt.Conv conv, String tag) {
     int[] q = conv.params();
-    return depthwise(q) ? depthwiseLoops(conv, tag) : im2colGemm(conv, tag);
+    if (depthwise(q)) return conv.nhwc() ? depthwiseNhwc(conv, tag) : depthwiseLoops(conv, tag);
+    return im2colGemm(conv, tag);
   }
 
   private static boolean pointwise(int[] q) {
@@ -53,8 +99,7 @@ final class ConvExpansion {
     List<Stmt> perGroup = new ArrayList<>();
     if (!cv.nhwc()) {
       // y[o][plane] = bias[o]; then y[g] (og x plane) += W[g] (og x kdim) * col (kdim x plane)
-      out.add(loop(t + "f", n * oc, loop(t + "p", plane, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(plane)), v(t + "p")),
-          cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, rem(v(t + "f"), oc))))));
+      out.add(biasFill(cv, t));
       Expr yOff = add(mul(img, i32(oc * plane)), mul(g, i32(og * plane)));
       if (pointwise(q)) {
         perGroup.add(new Stmt.Gemm(false, false, og, plane, kdim, 1f, cv.weight(), mul(g, i32(og * kdim)), kdim,
@@ -71,8 +116,7 @@ final class ConvExpansion {
       }
     } else {
       // y[pixel][o] = bias[o]; then y[:, g] (plane x og) += col (plane x kdim) * W[g]^T (kdim x og), W is [oc][kh][kw][cg]
-      out.add(loop(t + "f", n * plane, loop(t + "o", oc, new Stmt.Store(cv.y(), add(mul(v(t + "f"), i32(oc)), v(t + "o")),
-          cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, v(t + "o"))))));
+      out.add(biasFill(cv, t));
       if (pointwise(q)) {
         List<Stmt> groupsLoop = List.of(new Stmt.Gemm(false, true, n * plane, og, cg, 1f, cv.x(), mul(g, i32(cg)), c,
             cv.weight(), mul(g, i32(og * cg)), cg, 1f, cv.y(), mul(g, i32(og)), oc));
@@ -85,11 +129,40 @@ final class ConvExpansion {
       Expr col = add(mul(add(mul(oy, i32(ow)), ox), i32(kdim)), add(mul(add(mul(ky, i32(kw)), kx), i32(cg)), ci));
       perGroup.add(loop(t + "oy", oh, loop(t + "ox", ow, loop(t + "ky", kh, loop(t + "kx", kw, loop(t + "ci", cg,
           new Stmt.Store(COL, col, masked(cv.x(), xIdx, iy, h, ix, w, q[9] > 0 || q[10] > 0))))))));
-      perGroup.add(new Stmt.Gemm(false, true, plane, og, kdim, 1f, COL, i32(0), kdim, cv.weight(), mul(g, i32(og * kdim)), kdim,
-          1f, cv.y(), add(mul(img, i32(plane * oc)), mul(g, i32(og))), oc));
+      perGroup.add(nhwcGemm(cv, t));
     }
     out.add(new Stmt.For(t + "n", n, List.of(new Stmt.For(t + "g", groups, perGroup))));
     return out;
+  }
+
+  /**
+   * Channels-last depthwise: channels innermost everywhere so every loop is a contiguous vector loop. The weights
+   * ([c][kh][kw]) are first copied tap-major into the scratch area ({@link #COL}: [kh*kw][c], a few KB per run);
+   * then per output pixel y[.., c] = bias, and per tap y[.., c] += x[.., c] * w[tap][c] (the padding test depends
+   * on the pixel and tap only, so it is outside the channel loop after LLVM hoists it).
+   */
+  private static List<Stmt> depthwiseNhwc(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int n = q[0], c = q[1], h = q[2], w = q[3], kh = q[5], kw = q[6], oh = q[14], ow = q[15];
+    Expr img = v(t + "n"), oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx");
+    Expr iy = tap(oy, ky, q[7], q[9], q[11]), ix = tap(ox, kx, q[8], q[10], q[12]);
+    Expr cy = clamp(iy, h, q[9]), cx = clamp(ix, w, q[10]);
+    Expr pixel = add(add(mul(img, i32(oh * ow)), mul(oy, i32(ow))), ox);
+    Expr xPixel = add(add(mul(img, i32(h * w)), mul(cy, i32(w))), cx);
+    Expr tapIdx = add(mul(ky, i32(kw)), kx);
+    Stmt copy = loop(t + "t", kh * kw, loop(t + "c0", c, new Stmt.Store(COL, add(mul(v(t + "t"), i32(c)), v(t + "c0")),
+        new Expr.Load(cv.weight(), KType.F32, add(mul(v(t + "c0"), i32(kh * kw)), v(t + "t"))))));
+    Expr y1 = add(mul(pixel, i32(c)), v(t + "c1"));
+    Stmt init = loop(t + "c1", c, new Stmt.Store(cv.y(), y1,
+        cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, v(t + "c1"))));
+    Expr ch = v(t + "c2");
+    Expr y2 = add(mul(pixel, i32(c)), ch);
+    Expr xv = masked(cv.x(), add(mul(xPixel, i32(c)), ch), iy, h, ix, w, q[9] > 0 || q[10] > 0);
+    Expr wv = new Expr.Load(COL, KType.F32, add(mul(tapIdx, i32(c)), ch));
+    Stmt acc = loop(t + "ky", kh, loop(t + "kx", kw, loop(t + "c2", c, new Stmt.Store(cv.y(), y2,
+        Expr.bin(BOp.ADD, new Expr.Load(cv.y(), KType.F32, y2), Expr.bin(BOp.MUL, xv, wv))))));
+    Stmt pixels = loop(t + "n", n, loop(t + "oy", oh, new Stmt.For(t + "ox", ow, List.of(init, acc))));
+    return List.of(copy, pixels);
   }
 
   /** One output per channel: acc = bias + sum over taps of x * w, taps innermost (LLVM unrolls them). */

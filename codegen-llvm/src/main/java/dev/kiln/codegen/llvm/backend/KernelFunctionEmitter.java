@@ -27,30 +27,49 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * something not generated natively.
  */
 final class KernelFunctionEmitter {
-  private final LlvmModule m;
-  private final KernelProgram p;
-  private final GemmLibrary gemms;
+  final LlvmModule m;
+  final KernelProgram p;
+  final GemmLibrary gemms;
+  final Im2colRoutine im2col;
   private final long colOffsetBytes;
-  private IrBuilder ib;
-  private ScalarEmitter se;
+  IrBuilder ib;
+  ScalarEmitter se;
   private final Map<String, LLVMValueRef> storagePtr = new HashMap<>();
-  private LLVMValueRef work;
-  private Map<String, LLVMValueRef> values = new HashMap<>();
+  LLVMValueRef work;
+  Map<String, LLVMValueRef> values = new HashMap<>();
   private final Map<String, LLVMValueRef> slots = new HashMap<>();
-  private int convs;
+  int convs;
+  /** B operands packed at init ({@link WeightPrepack}); GEMMs reading them call the packed-B GEMM. */
+  java.util.Set<String> packedB = java.util.Set.of();
+  // Threaded form only (ThreadedBody): i64 tid and thread count, the i32 count, the shared sync area.
+  private final boolean threaded;
+  final ThreadBarrier barrier;
+  LLVMValueRef tid, nthreads, nthreads32, sync;
 
   /** @param colOffsetBytes where the im2col area starts in the workspace (after the GEMM's packing area) */
   KernelFunctionEmitter(LlvmModule m, KernelProgram p, GemmLibrary gemms, long colOffsetBytes) {
+    this(m, p, gemms, colOffsetBytes, false);
+  }
+
+  /**
+   * @param threaded emit the threaded form {@code void NAME(ptr s0.., ptr work, ptr sync, i32 tid, i32 nthreads)}
+   *     whose body {@link ThreadedBody} splits over the threads; {@code work} is then the calling thread's own
+   */
+  KernelFunctionEmitter(LlvmModule m, KernelProgram p, GemmLibrary gemms, long colOffsetBytes, boolean threaded) {
     this.m = m;
     this.p = p;
     this.gemms = gemms;
+    this.im2col = new Im2colRoutine(m);
     this.colOffsetBytes = colOffsetBytes;
+    this.threaded = threaded;
+    this.barrier = threaded ? new ThreadBarrier(m) : null;
   }
 
   /** Emits the function {@code name} for kernel {@code k} with parameters for {@code storages} (in that order). */
   LLVMValueRef emit(String name, Kernel k, List<String> storages) {
-    LLVMTypeRef[] params = new LLVMTypeRef[storages.size() + 1];
+    LLVMTypeRef[] params = new LLVMTypeRef[storages.size() + (threaded ? 4 : 1)];
     java.util.Arrays.fill(params, m.ptr());
+    if (threaded) params[params.length - 2] = params[params.length - 1] = m.i32();
     LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), params));
     for (int i = 0; i < storages.size(); i++) m.bufferParam(fn, i, 64);
     m.bufferParam(fn, storages.size(), 64);
@@ -61,7 +80,8 @@ final class KernelFunctionEmitter {
       work = b.param(storages.size());
       se = new ScalarEmitter(b, this::var, this::address);
       try {
-        stmts(k.body());
+        if (threaded) threadedBody(fn, k, storages.size());
+        else stmts(k.body());
       } catch (RuntimeException e) {
         LLVMDeleteFunction(fn);
         throw e;
@@ -71,7 +91,19 @@ final class KernelFunctionEmitter {
     return fn;
   }
 
-  private LLVMValueRef address(String buffer, KType t, LLVMValueRef index) {
+  private void threadedBody(LLVMValueRef fn, Kernel k, int storages) {
+    sync = ib.param(storages + 1);
+    nthreads32 = ib.param(storages + 3);
+    tid = LLVMBuildSExt(ib.raw(), ib.param(storages + 2), m.i64(), "tid");
+    nthreads = LLVMBuildSExt(ib.raw(), nthreads32, m.i64(), "nthreads");
+    ThreadedBody body = new ThreadedBody(this);
+    body.stmts(k.body());
+    // Other threads touch the same buffers between barriers, so the storages are no longer noalias.
+    int noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+    if (body.hasBarriers()) for (int i = 0; i < storages; i++) LLVMRemoveEnumAttributeAtIndex(fn, i + 1, noalias);
+  }
+
+  LLVMValueRef address(String buffer, KType t, LLVMValueRef index) {
     LLVMValueRef base;
     if (buffer.equals(ConvExpansion.COL)) base = ib.gep(LLVMInt8TypeInContext(m.context()), work, ib.i64(colOffsetBytes));
     else {
@@ -90,11 +122,11 @@ final class KernelFunctionEmitter {
     return val;
   }
 
-  private void stmts(List<Stmt> body) {
+  void stmts(List<Stmt> body) {
     for (Stmt s : body) stmt(s);
   }
 
-  private void stmt(Stmt s) {
+  void stmt(Stmt s) {
     switch (s) {
       case Stmt.For f -> {
         IrBuilder.Loop loop = ib.loop(f.var(), ib.i64(0), ib.i64(f.extent()), ib.i64(1));
@@ -122,26 +154,59 @@ final class KernelFunctionEmitter {
         se.store(st.buffer(), t, se.expr(st.index()), se.expr(Expr.cast(t, st.value())));
       }
       case Stmt.Gemm g -> gemm(g);
-      case Stmt.Conv c -> stmts(ConvExpansion.expand(c, "cv" + convs++ + "_"));
+      case Stmt.Conv c -> conv(c, "cv" + convs++ + "_");
       case Stmt.CallReference r -> throw new Unsupported("reference call #" + r.ref());
     }
   }
 
-  /** C = alpha * op(A) op(B) + beta * C as: scale (or zero) C when beta != 1, then the accumulating GEMM. */
-  private void gemm(Stmt.Gemm g) {
-    if (g.alpha() != 1f) throw new Unsupported("gemm with alpha=" + g.alpha());
-    LLVMValueRef c = address(g.c(), KType.F32, se.expr(g.offC()));
-    if (g.beta() != 1f) {
-      IrBuilder.Loop i = ib.loop("ci", ib.i64(0), ib.i64(g.m()), ib.i64(1));
-      IrBuilder.Loop j = ib.loop("cj", ib.i64(0), ib.i64(g.n()), ib.i64(1));
-      LLVMValueRef at = ib.gep(m.f32(), c, ib.add(ib.mul(i.iv(), ib.i64(g.ldc())), j.iv()));
-      LLVMValueRef v = g.beta() == 0f ? ib.f32(0f) : ib.fmul(ib.load(m.f32(), at, 4), ib.f32(g.beta()));
-      ib.store(v, at, 4);
-      ib.endLoop(j);
-      ib.endLoop(i);
+  /** A convolution: the shared im2col routine + GEMM per image and group when it applies, else {@link ConvExpansion}. */
+  private void conv(Stmt.Conv c, String t) {
+    if (!ConvExpansion.sharedIm2col(c)) {
+      stmts(ConvExpansion.expand(c, t));
+      return;
     }
-    if (g.k() == 0 || g.m() == 0 || g.n() == 0) return;
+    int[] q = c.params();
+    int cg = q[1] / q[13];
+    stmt(ConvExpansion.biasFill(c, t));
+    IrBuilder.Loop img = ib.loop(t + "n", ib.i64(0), ib.i64(q[0]), ib.i64(1));
+    IrBuilder.Loop grp = ib.loop(t + "g", ib.i64(0), ib.i64(q[13]), ib.i64(1));
+    Map<String, LLVMValueRef> outer = values;
+    values = new HashMap<>(outer);
+    values.put(t + "n", img.iv());
+    values.put(t + "g", grp.iv());
+    LLVMValueRef x = address(c.x(), KType.F32, se.expr(ConvExpansion.nhwcXOffset(c, t)));
+    im2col.call(ib, x, address(ConvExpansion.COL, KType.F32, ib.i64(0)), q, q[1], cg);
+    gemm(ConvExpansion.nhwcGemm(c, t));
+    values = outer;
+    ib.endLoop(grp);
+    ib.endLoop(img);
+  }
+
+  /**
+   * C = alpha * op(A) op(B) + beta * C with the accumulating GEMM (C += op(A) op(B)): C is first scaled by
+   * beta / alpha (zeroed when beta is 0, untouched when the ratio is 1), then accumulated onto, then scaled by alpha
+   * when alpha is not 1 (attention's 1/sqrt(d)). Alpha 0 only scales C by beta.
+   */
+  private void gemm(Stmt.Gemm g) {
+    LLVMValueRef c = address(g.c(), KType.F32, se.expr(g.offC()));
+    boolean product = g.k() > 0 && g.m() > 0 && g.n() > 0 && g.alpha() != 0f;
+    float pre = g.alpha() == 0f ? g.beta() : g.beta() / g.alpha();
+    if (pre != 1f) scaleC(g, c, pre);
+    if (!product) return;
     LLVMValueRef a = address(g.a(), KType.F32, se.expr(g.offA())), bm = address(g.b(), KType.F32, se.expr(g.offB()));
-    gemms.call(ib, g.transA(), g.transB(), a, bm, c, g.m(), g.n(), g.k(), g.lda(), g.ldb(), g.ldc(), work);
+    gemms.call(ib, g.transA(), g.transB(), a, bm, c, g.m(), ib.i64(g.m()), ib.i64(g.n()), g.k(), g.lda(), g.ldb(), g.ldc(), work,
+        packedB.contains(g.b()));
+    if (g.alpha() != 1f) scaleC(g, c, g.alpha());
+  }
+
+  /** C[i][j] *= factor over the m x n window (a store of 0 when factor is 0, so garbage or NaN is cleared). */
+  private void scaleC(Stmt.Gemm g, LLVMValueRef c, float factor) {
+    IrBuilder.Loop i = ib.loop("ci", ib.i64(0), ib.i64(g.m()), ib.i64(1));
+    IrBuilder.Loop j = ib.loop("cj", ib.i64(0), ib.i64(g.n()), ib.i64(1));
+    LLVMValueRef at = ib.gep(m.f32(), c, ib.add(ib.mul(i.iv(), ib.i64(g.ldc())), j.iv()));
+    LLVMValueRef v = factor == 0f ? ib.f32(0f) : ib.fmul(ib.load(m.f32(), at, 4), ib.f32(factor));
+    ib.store(v, at, 4);
+    ib.endLoop(j);
+    ib.endLoop(i);
   }
 }

@@ -1,8 +1,5 @@
 package dev.kiln.codegen.llvm.backend;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-
-import dev.kiln.codegen.llvm.IrBuilder;
 import dev.kiln.codegen.llvm.LlvmJit;
 import dev.kiln.codegen.llvm.LlvmModule;
 import dev.kiln.codegen.llvm.TargetSpec;
@@ -14,28 +11,31 @@ import dev.kiln.ir.kernel.Kernel;
 import dev.kiln.ir.kernel.KernelProgram;
 import dev.kiln.ir.kernel.Stmt;
 import dev.kiln.passes.lower.KernelLowering;
+import dev.kiln.passes.lower.LoweringOptions;
 import dev.kiln.runtime.Tensor;
-import java.lang.foreign.FunctionDescriptor;
+import dev.kiln.runtime.nativelib.NativePlan;
+import dev.kiln.runtime.nativelib.NativeProgram;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.llvm.LLVM.LLVMValueRef;
+import java.util.Optional;
 
 /**
- * The LLVM backend, JIT mode: lowers an optimized graph to Kernel IR ({@link KernelLowering}), emits one LLVM
- * function per kernel, groups consecutive native kernels into entry points {@code kiln_segN(ptr table)} (the table
- * holds the workspace then every storage pointer), JIT-compiles the module with ORC LLJIT at O3, and returns an
- * {@link LlvmCompiled} whose {@code instantiate} runs the steps through {@code java.lang.foreign}. Kernels the
- * emitter does not handle run on the JVM between native segments ({@link JavaKernelRunner}); reference calls run
+ * The LLVM backend: lowers an optimized graph to Kernel IR ({@link KernelLowering}), emits one LLVM function per
+ * kernel, groups consecutive native kernels into entry points {@code kiln_<phase>_segN(ptr table, i32 tid,
+ * i32 nthreads)} (the table holds the thread's workspace, every storage pointer, the shared sync area;
+ * {@link SegmentEmitter}, threads: {@link ThreadedBody}) and describes the whole run as a {@link NativePlan} ({@link #emit}).
+ * JIT mode ({@link #compile}) compiles the module with ORC LLJIT at O3 and returns an {@link LlvmCompiled} whose
+ * {@code instantiate} runs the plan with the runtime's {@code NativeExecutor}; AOT mode
+ * ({@code dev.kiln.codegen.llvm.aot.AotModelCompiler}) links the same module into a shared library instead. Kernels
+ * the emitter does not handle run on the JVM between native segments ({@code JavaKernelRunner}); reference calls run
  * the interpreter. Needs static shapes (specialize first), like the JVM backend.
  *
  * <p>Stateless and thread-safe; each compile has its own LLVM context and JIT.
  */
 public final class LlvmBackend {
-  private static final FunctionDescriptor SEGMENT = FunctionDescriptor.ofVoid(ADDRESS);
-
   private LlvmBackend() {}
 
   /**
@@ -45,7 +45,7 @@ public final class LlvmBackend {
    */
   public static LlvmCompiled compile(Graph optimized, Map<String, Tensor> weights, LlvmOptions opts) {
     long t0 = System.nanoTime();
-    KernelProgram p = KernelLowering.lower(optimized);
+    KernelProgram p = KernelLowering.lower(optimized, LoweringOptions.NATIVE);
     return compile(p, weights, opts, t0);
   }
 
@@ -55,52 +55,80 @@ public final class LlvmBackend {
   }
 
   private static LlvmCompiled compile(KernelProgram p, Map<String, Tensor> weights, LlvmOptions opts, long t0) {
+    LlvmEmitted e = emit(p, weights, opts, t0);
+    LlvmJit jit = new LlvmJit(e.target());
+    try {
+      jit.add(e.module());
+      e.module().close();
+      NativeProgram code = NativeProgram.link(e.plan(), symbol -> Optional.of(jit.lookup(symbol)), null);
+      long done = System.nanoTime();
+      return new LlvmCompiled(code, jit, e.nativeKinds(), e.fallbackKinds(), e.emitMillis(), (done - e.emittedAt()) / 1e6,
+          e.target(), e.llvmIr());
+    } catch (RuntimeException ex) {
+      jit.close();
+      throw ex;
+    }
+  }
+
+  /**
+   * Lowers and emits without compiling: the LLVM module (one function per native kernel, one entry point per native
+   * segment) and the {@link NativePlan} that drives it. The JIT path above and the AOT path
+   * ({@code dev.kiln.codegen.llvm.aot.AotModelCompiler}) both start here, so they run the same code the same way.
+   *
+   * @return the module, owned by the caller (close it, or hand it to a JIT)
+   */
+  public static LlvmEmitted emit(Graph optimized, Map<String, Tensor> weights, LlvmOptions opts) {
+    long t0 = System.nanoTime();
+    return emit(KernelLowering.lower(optimized, LoweringOptions.NATIVE), weights, opts, t0);
+  }
+
+  private static LlvmEmitted emit(KernelProgram p, Map<String, Tensor> weights, LlvmOptions opts, long t0) {
     for (KBuffer b : p.buffers().values())
       if (b.role() == KBuffer.Role.WEIGHT && !weights.containsKey(b.source()))
         throw new IllegalArgumentException("graph @" + p.name() + " reads weight \"" + b.source() + "\", which is not in the weight table");
+    TargetSpec target = TargetSpec.parse(opts.target());
+    WeightPrepack prepack = WeightPrepack.enabled()
+        ? WeightPrepack.apply(p, GemmConfig.forLanes(target.floatLanes()).nr()) : WeightPrepack.none(p);
+    p = prepack.program();
     List<String> storages = new ArrayList<>();
     for (KBuffer b : p.buffers().values())
       if (b.role() != KBuffer.Role.ALIAS && b.type() != KType.OBJ) storages.add(b.name());
-    TargetSpec target = TargetSpec.parse(opts.target());
-    LlvmJit jit = new LlvmJit(target);
+    LlvmModule m = new LlvmModule("kiln_" + p.name());
     try {
-      LlvmModule m = new LlvmModule("kiln_" + p.name());
       GemmLibrary gemms = new GemmLibrary(m, GemmConfig.forLanes(target.floatLanes()));
       long colBytes = 0;
       for (Kernel k : concat(p.init(), p.kernels())) colBytes = Math.max(colBytes, colBytes(k.body()));
-      KernelFunctionEmitter emitter = new KernelFunctionEmitter(m, p, gemms, gemms.workspaceBytes());
+      KernelFunctionEmitter emitter = new KernelFunctionEmitter(m, p, gemms, gemms.workspaceBytes(), true);
+      emitter.packedB = prepack.packed();
       Map<String, Integer> nativeKinds = new LinkedHashMap<>(), fallbackKinds = new LinkedHashMap<>();
       List<PendingSegment> segments = new ArrayList<>();
-      List<Object> init = plan(p, p.init(), "init", emitter, storages, segments, nativeKinds, fallbackKinds, m);
-      List<Object> run = plan(p, p.kernels(), "run", emitter, storages, segments, nativeKinds, fallbackKinds, m);
+      List<Object> init = plan(p, p.init(), "init", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack);
+      List<Object> run = plan(p, p.kernels(), "run", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack);
       String ir = opts.keepIr() ? m.print() : null;
-      long emitted = System.nanoTime();
-      jit.add(m);
-      m.close();
-      Map<String, Step.Native> handles = new LinkedHashMap<>();
-      for (PendingSegment s : segments) handles.put(s.symbol, new Step.Native(s.symbol, jit.function(s.symbol, SEGMENT), s.kernels.size()));
-      long done = System.nanoTime();
       long workspace = gemms.workspaceBytes() + colBytes;
-      return new LlvmCompiled(p, jit, storages, workspace, resolve(init, handles), resolve(run, handles), nativeKinds,
-          fallbackKinds, (emitted - t0) / 1e6, (done - emitted) / 1e6, target, ir);
+      // The plan keeps buffers, inputs, outputs and reference graphs; kernels live in the module or in their steps.
+      KernelProgram shell = new KernelProgram(p.name(), p.buffers(), p.inputs(), p.outputs(), List.of(), List.of(), p.references());
+      NativePlan plan = new NativePlan(shell, storages, workspace, resolve(init), resolve(run));
+      long emitted = System.nanoTime();
+      return new LlvmEmitted(m, plan, target, nativeKinds, fallbackKinds, (emitted - t0) / 1e6, emitted, ir);
     } catch (RuntimeException e) {
-      jit.close();
+      m.close();
       throw e;
     }
   }
 
-  private record PendingSegment(String symbol, List<String> kernels, List<List<String>> params) {}
+  private record PendingSegment(String symbol, List<String> kernels, List<List<String>> params, List<Kernel> bodies) {}
 
   /** Splits kernels into native segments (emitted here, resolved after JIT) and JVM/reference steps, in order. */
   private static List<Object> plan(KernelProgram p, List<Kernel> kernels, String phase, KernelFunctionEmitter emitter,
       List<String> storages, List<PendingSegment> segments, Map<String, Integer> nativeKinds,
-      Map<String, Integer> fallbackKinds, LlvmModule m) {
+      Map<String, Integer> fallbackKinds, LlvmModule m, WeightPrepack prepack) {
     List<Object> steps = new ArrayList<>();
     PendingSegment open = null;
     for (Kernel k : kernels) {
       String kind = kindOf(k);
       if (k.body().size() == 1 && k.body().get(0) instanceof Stmt.CallReference r) {
-        steps.add(new Step.Reference(r));
+        steps.add(new NativePlan.Step.Reference(r));
         fallbackKinds.merge("reference " + kind, 1, Integer::sum);
         open = null;
         continue;
@@ -111,51 +139,30 @@ public final class LlvmBackend {
       try {
         emitter.emit(fn, k, params);
       } catch (Unsupported u) {
-        steps.add(new Step.Java(new JavaKernelRunner(p, k)));
+        steps.add(new NativePlan.Step.Java(prepack.original(k))); // the JVM runner reads weights unpacked
         fallbackKinds.merge("jvm " + kind + " (" + u.getMessage() + ")", 1, Integer::sum);
         open = null;
         continue;
       }
       nativeKinds.merge(kind, 1, Integer::sum);
       if (open == null) {
-        open = new PendingSegment("kiln_" + phase + "_seg" + segments.size(), new ArrayList<>(), new ArrayList<>());
+        open = new PendingSegment("kiln_" + phase + "_seg" + segments.size(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         segments.add(open);
         steps.add(open);
       }
       open.kernels.add(fn);
       open.params.add(params);
+      open.bodies.add(k);
     }
-    for (PendingSegment s : segments) if (steps.contains(s)) emitSegment(m, s, storages);
+    for (PendingSegment s : segments)
+      if (steps.contains(s)) SegmentEmitter.emit(m, p, s.symbol, s.bodies, s.kernels, s.params, storages, emitter.barrier);
     return steps;
   }
 
-  /** {@code void symbol(ptr table)}: loads each kernel's storage pointers from the table and calls it. */
-  private static void emitSegment(LlvmModule m, PendingSegment s, List<String> storages) {
-    LLVMValueRef fn = m.addFunction(s.symbol, m.fnType(m.voidType(), m.ptr()));
-    try (IrBuilder b = new IrBuilder(m)) {
-      b.enter(fn);
-      LLVMValueRef table = b.param(0);
-      LLVMValueRef work = b.load(m.ptr(), b.gep(m.ptr(), table, b.i64(0)), 8);
-      for (int i = 0; i < s.kernels.size(); i++) {
-        List<String> params = s.params.get(i);
-        LLVMValueRef[] args = new LLVMValueRef[params.size() + 1];
-        org.bytedeco.llvm.LLVM.LLVMTypeRef[] types = new org.bytedeco.llvm.LLVM.LLVMTypeRef[args.length];
-        for (int j = 0; j < params.size(); j++) {
-          args[j] = b.load(m.ptr(), b.gep(m.ptr(), table, b.i64(1 + storages.indexOf(params.get(j)))), 8);
-          types[j] = m.ptr();
-        }
-        args[params.size()] = work;
-        types[params.size()] = m.ptr();
-        LLVMValueRef callee = org.bytedeco.llvm.global.LLVM.LLVMGetNamedFunction(m.ref(), s.kernels.get(i));
-        b.call(callee, m.fnType(m.voidType(), types), args);
-      }
-      b.retVoid();
-    }
-  }
-
-  private static List<Step> resolve(List<Object> planned, Map<String, Step.Native> handles) {
-    List<Step> out = new ArrayList<>();
-    for (Object o : planned) out.add(o instanceof PendingSegment s ? handles.get(s.symbol) : (Step) o);
+  private static List<NativePlan.Step> resolve(List<Object> planned) {
+    List<NativePlan.Step> out = new ArrayList<>();
+    for (Object o : planned)
+      out.add(o instanceof PendingSegment s ? new NativePlan.Step.Native(s.symbol, s.kernels.size(), SegmentEmitter.splitWork(s.bodies)) : (NativePlan.Step) o);
     return out;
   }
 

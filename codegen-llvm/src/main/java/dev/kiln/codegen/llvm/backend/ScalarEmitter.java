@@ -16,7 +16,10 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * {@code int} is kept as i64 (index arithmetic with nsw, so loops are analysable and addresses need no extension;
  * casts to int truncate to 32 bits first), {@code bool} is i1 in registers and i8 in buffers, float max/min are
  * {@code llvm.maximum/minimum} (NaN-propagating, -0 < +0, like Math.max), comparisons are ordered except {@code ne},
- * float-to-integer casts saturate ({@code llvm.fptosi.sat}) like Java's, and math functions call libm.
+ * float-to-integer casts saturate ({@code llvm.fptosi.sat}) like Java's. {@code exp} and {@code tanh} are inline
+ * polynomials ({@link VectorMath}, so their loops vectorize) within 1e-6 relative of the JVM's {@code Math.exp} /
+ * {@code Math.tanh} rounded to float, with the same NaN, infinity, overflow and underflow results, but not always
+ * the same last bits; {@code log}, {@code sqrt} and {@code pow} are LLVM intrinsics (libm).
  */
 final class ScalarEmitter {
   private final LlvmModule m;
@@ -26,6 +29,7 @@ final class ScalarEmitter {
   private final Function<Expr.Var, LLVMValueRef> vars;
   /** Address of element {@code index} of a buffer. */
   private final AddressOf address;
+  private final VectorMath math;
 
   interface AddressOf {
     LLVMValueRef of(String buffer, KType type, LLVMValueRef index);
@@ -37,6 +41,7 @@ final class ScalarEmitter {
     this.b = ib.raw();
     this.vars = vars;
     this.address = address;
+    this.math = new VectorMath(ib);
   }
 
   /** The register type of a Kernel IR scalar type. */
@@ -94,10 +99,10 @@ final class ScalarEmitter {
         case NEG -> LLVMBuildFNeg(b, a, "");
         case ABS -> intrinsic("llvm.fabs.f32", a);
         case FLOOR -> intrinsic("llvm.floor.f32", a);
-        case EXP -> intrinsic("llvm.exp.f32", a);
+        case EXP -> math.exp(a);
         case LOG -> intrinsic("llvm.log.f32", a);
         case SQRT -> intrinsic("llvm.sqrt.f32", a);
-        case TANH -> intrinsic("tanhf", a);
+        case TANH -> math.tanh(a);
         default -> throw new Unsupported(u.op().text() + " of f32");
       };
     }

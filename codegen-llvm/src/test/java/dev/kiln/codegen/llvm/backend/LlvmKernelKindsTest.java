@@ -122,11 +122,20 @@ class LlvmKernelKindsTest {
               %2 = nn.argmax(%1) {dim=1, keepdim=false} : i64[2]
               return(%1, %2)
             }"""),
-        new Case("jvm-fallback", "", "jvm nn.addmm", """
+        new Case("gemm-alpha-beta", "", null, """
             graph @g(%i: f32[3,4], %a: f32[3,5], %b: f32[5,4]) -> (f32[3,4]) {
               %0 = nn.addmm(%i, %a, %b) {beta=0.5, alpha=2.0} : f32[3,4]
               %1 = nn.relu(%0) : f32[3,4]
               return(%1)
+            }"""),
+        new Case("jvm-fallback", "", "jvm nn.pow", """
+            graph @g(%x: f32[3,4]) -> (f32[3,4]) {
+              %0 = nn.relu(%x) : f32[3,4]
+              %1 = nn.to(%0) {dtype=i64} : i64[3,4]
+              %2 = nn.pow(%1, %1) : i64[3,4]
+              %3 = nn.to(%2) {dtype=f32} : f32[3,4]
+              %4 = nn.add(%0, %3) {alpha=1} : f32[3,4]
+              return(%4)
             }"""));
   }
 

@@ -1,4 +1,4 @@
-package dev.kiln.codegen.llvm.backend;
+package dev.kiln.runtime.nativelib;
 
 import dev.kiln.ir.kernel.Expr;
 import dev.kiln.ir.kernel.KBuffer;
@@ -17,24 +17,26 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The JVM fallback for a kernel the native emitter does not generate: walks its Kernel IR over the native buffers
+ * The JVM fallback for a kernel the LLVM backend's emitter does not generate (used by {@link NativeExecutor}, JIT and
+ * AOT alike): walks its Kernel IR over the native buffers
  * (same semantics as the JVM backend: f32 arithmetic rounded per operation, int as 32-bit, float-to-int casts
  * saturating) and runs GEMM and convolution calls through {@code dev.kiln.runtime.kernels} on heap copies. Slow
- * but exact; {@link LlvmCompiled#report()} names every kernel that takes this path.
+ * but exact; the LLVM backend's report names every kernel that takes this path.
  */
-final class JavaKernelRunner {
+public final class JavaKernelRunner {
   private final KernelProgram p;
   private final Kernel k;
 
-  JavaKernelRunner(KernelProgram p, Kernel k) {
+  /** @param p the program whose buffers the kernel names (its kernel lists are not read) */
+  public JavaKernelRunner(KernelProgram p, Kernel k) {
     this.p = p;
     this.k = k;
   }
 
-  Kernel kernel() { return k; }
+  public Kernel kernel() { return k; }
 
   /** Runs the kernel; {@code storage} maps a storage buffer name to its native segment. */
-  void run(Function<String, MemorySegment> storage) {
+  public void run(Function<String, MemorySegment> storage) {
     new Frame(storage).stmts(k.body());
   }
 

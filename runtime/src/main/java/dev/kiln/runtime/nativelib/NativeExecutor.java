@@ -1,0 +1,174 @@
+package dev.kiln.runtime.nativelib;
+
+import dev.kiln.ir.DType;
+import dev.kiln.ir.kernel.KBuffer;
+import dev.kiln.ir.kernel.KType;
+import dev.kiln.ir.kernel.KernelProgram;
+import dev.kiln.ir.kernel.Stmt;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.runtime.KilnRuntimeException;
+import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.exec.CompiledModel;
+import dev.kiln.runtime.interp.Interpreter;
+import dev.kiln.runtime.nativelib.NativePlan.Step;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One instance of a {@link NativeProgram}: every storage buffer is an off-heap, 64-byte aligned segment allocated
+ * once (weights copied in once, consts filled by the init steps), plus one workspace and the pointer table the native
+ * segments read (layout in {@link NativePlan}). {@code run} copies the inputs in, runs the steps in order (native
+ * segments by one downcall each, JVM-fallback kernels with {@link JavaKernelRunner}, reference calls with the
+ * interpreter on tensors over the native buffers), and copies the outputs out into fresh tensors. Temps are
+ * allocated zeroed once per instance, not per run: every kernel fully writes its outputs. Memory is freed when the
+ * instance becomes unreachable (automatic arena).
+ *
+ * <p>Threads: a native segment whose split work ({@link NativePlan.Step.Native#work}) is at least
+ * {@link #MIN_FORK_WORK} runs on a gang of {@link NativeThreads} (this instance's thread count, else the runtime's
+ * {@code Threads.threads()}), each thread calling the segment with its own pointer table (own workspace, shared
+ * storages and sync area); smaller ones run on the caller alone as thread 0 of 1. Results are the same bits
+ * whatever the thread count (the generated code never splits a reduction).
+ *
+ * <p>Not thread-safe ({@link #isThreadSafe()} false: {@code KilnModel} pools instances); {@code run} is synchronized
+ * for callers that share one anyway.
+ */
+final class NativeExecutor implements CompiledModel {
+  private final NativeProgram code;
+  private final KernelProgram p;
+  private final Map<String, MemorySegment> segments = new HashMap<>();
+  private final Map<String, Object> objects = new HashMap<>();
+  private final Interpreter[] references;
+  /**
+   * Segments with less split work than this run on the calling thread alone (a fork and join costs microseconds); the
+   * system property {@code kiln.native.minForkWork}, read when an instance is made, overrides it (tests use 0).
+   */
+  static final long MIN_FORK_WORK = 1 << 24;
+
+  private final long minForkWork = Long.getLong("kiln.native.minForkWork", MIN_FORK_WORK);
+
+  private final Arena arena = Arena.ofAuto();
+  private final MemorySegment table;
+  /** Per-thread pointer tables; [0] is {@link #table}. Grown when a run has more threads. */
+  private final List<MemorySegment> tables = new ArrayList<>();
+  private final int threads;
+
+  /** @param threads threads per run, or 0 for the runtime's {@code Threads.threads()} at each run */
+  NativeExecutor(NativeProgram code, Map<String, Tensor> weights, int threads) {
+    if (threads < 0) throw new IllegalArgumentException("threads must be at least 1 (or 0 for the runtime's), got " + threads);
+    this.code = code;
+    this.threads = threads;
+    NativePlan plan = code.plan();
+    this.p = plan.program();
+    List<String> storages = plan.storages();
+    table = arena.allocate(ValueLayout.ADDRESS, storages.size() + 2);
+    table.setAtIndex(ValueLayout.ADDRESS, 0, NativeBuffers.scratch(arena, plan.workspaceBytes()));
+    table.setAtIndex(ValueLayout.ADDRESS, storages.size() + 1, NativeBuffers.scratch(arena, NativePlan.SYNC_BYTES));
+    tables.add(table);
+    for (int i = 0; i < storages.size(); i++) {
+      KBuffer b = p.buffer(storages.get(i));
+      MemorySegment s = NativeBuffers.scratch(arena, b.numel() * NativePlan.elementBytes(b.type()));
+      if (b.role() == KBuffer.Role.WEIGHT) {
+        Tensor w = weights.get(b.source());
+        if (w == null) throw new IllegalArgumentException("missing weight \"" + b.source() + "\" for buffer %" + b.name());
+        copyIn(w, b, s, "weight \"" + b.source() + "\"");
+      }
+      segments.put(b.name(), s);
+      table.setAtIndex(ValueLayout.ADDRESS, i + 1, s);
+    }
+    references = new Interpreter[p.references().size()];
+    for (int i = 0; i < references.length; i++)
+      references[i] = new Interpreter(IrParser.parse(p.references().get(i), p.name() + " reference #" + i), weights);
+    execute(plan.init());
+  }
+
+  @Override public boolean isThreadSafe() { return false; }
+
+  @Override
+  public synchronized List<Object> run(List<Object> inputs) {
+    for (String in : p.inputs()) {
+      KBuffer b = p.buffer(in);
+      Object v = inputs.get(Integer.parseInt(b.source()));
+      if (b.type() == KType.OBJ) objects.put(b.name(), v);
+      else copyIn((Tensor) v, b, segments.get(p.storageOf(in).name()), "input " + b.source());
+    }
+    execute(code.plan().run());
+    List<Object> out = new ArrayList<>();
+    for (String o : p.outputs()) out.add(value(o, true));
+    return out;
+  }
+
+  private void execute(List<Step> steps) {
+    for (Step s : steps) {
+      switch (s) {
+        case Step.Native n -> {
+          try {
+            java.lang.invoke.MethodHandle h = code.segment(n.symbol());
+            int want = threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads();
+            if (want <= 1 || n.work() < minForkWork) h.invokeExact(table, 0, 1);
+            else {
+              ensureTables(want);
+              NativeThreads.run(want, (tid, count) -> {
+                h.invokeExact(tables.get(tid), tid, count);
+              });
+            }
+          } catch (Throwable t) {
+            throw new KilnRuntimeException("native segment " + n.symbol() + " of @" + p.name() + " failed: " + t, t);
+          }
+        }
+        case Step.Java j -> new JavaKernelRunner(p, j.kernel()).run(segments::get);
+        case Step.Reference r -> reference(r.call());
+      }
+    }
+  }
+
+  /** Tables for threads 1..n-1: the shared entries of {@link #table} with a workspace of their own. */
+  private void ensureTables(int n) {
+    long slots = table.byteSize() / ValueLayout.ADDRESS.byteSize();
+    while (tables.size() < n) {
+      MemorySegment t = arena.allocate(ValueLayout.ADDRESS, slots);
+      MemorySegment.copy(table, 0, t, 0, table.byteSize());
+      t.setAtIndex(ValueLayout.ADDRESS, 0, NativeBuffers.scratch(arena, code.plan().workspaceBytes()));
+      tables.add(t);
+    }
+  }
+
+  /** Inputs go in as tensors over the native buffers (no copy); results are copied into their buffers. */
+  private void reference(Stmt.CallReference r) {
+    List<Object> args = new ArrayList<>();
+    for (String in : r.inputs()) args.add(value(in, false));
+    List<Object> res = references[r.ref()].run(args);
+    for (int i = 0; i < r.outputs().size(); i++) {
+      KBuffer b = p.buffer(r.outputs().get(i));
+      if (b.type() == KType.OBJ) objects.put(p.storageOf(b.name()).name(), res.get(i));
+      else copyIn((Tensor) res.get(i), b, segments.get(p.storageOf(b.name()).name()), "result " + i + " of reference call #" + r.ref());
+    }
+  }
+
+  /** Buffer {@code name} as a run-time value: its object, or a tensor of its shape over (or copied from) its storage. */
+  private Object value(String name, boolean copy) {
+    KBuffer b = p.buffer(name);
+    KBuffer s = p.storageOf(name);
+    if (b.type() == KType.OBJ) return objects.get(s.name());
+    MemorySegment seg = segments.get(s.name()).asSlice(0, b.numel() * NativePlan.elementBytes(b.type()));
+    if (copy) seg = switch (b.type()) {
+      case F32 -> MemorySegment.ofArray(seg.toArray(ValueLayout.JAVA_FLOAT));
+      case I64 -> MemorySegment.ofArray(seg.toArray(ValueLayout.JAVA_LONG));
+      default -> MemorySegment.ofArray(seg.toArray(ValueLayout.JAVA_BYTE));
+    };
+    return Tensor.of(b.type().dtype(), seg, b.shape());
+  }
+
+  private static void copyIn(Tensor t, KBuffer b, MemorySegment dst, String what) {
+    DType want = b.type().dtype();
+    if (t.numel() != b.numel())
+      throw new IllegalArgumentException(what + ": buffer %" + b.name() + " holds " + b.numel() + " elements, got a tensor of "
+          + Tensor.dims(t.shape()));
+    Tensor c = (t.dtype() == want ? t : t.to(want)).contiguous();
+    MemorySegment.copy(c.segment(), 0, dst, 0, b.numel() * NativePlan.elementBytes(b.type()));
+  }
+}

@@ -1,0 +1,114 @@
+package dev.kiln.tests.artifact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.codegen.llvm.aot.AotModel;
+import dev.kiln.codegen.llvm.aot.AotModelCompiler;
+import dev.kiln.codegen.llvm.backend.LlvmOptions;
+import dev.kiln.frontend.torchscript.TorchScriptImporter;
+import dev.kiln.ir.Graph;
+import dev.kiln.ir.Node;
+import dev.kiln.ir.Type;
+import dev.kiln.ir.text.IrParser;
+import dev.kiln.ir.text.IrPrinter;
+import dev.kiln.passes.PassManager;
+import dev.kiln.passes.Pipelines;
+import dev.kiln.passes.Program;
+import dev.kiln.runtime.Npy;
+import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.artifact.ArtifactWriter;
+import dev.kiln.runtime.artifact.NativeFiles;
+import dev.kiln.runtime.exec.KilnModel;
+import dev.kiln.runtime.interp.Interpreter;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * An llvm artifact compiled here runs in a new JVM that has no LLVM: a fixture is imported at its input's shape,
+ * optimized (-O2), compiled ahead of time to a shared library for a target and written as a .kiln; a new {@code java}
+ * process whose class path holds only kiln-ir, kiln-runtime and {@link RunArtifactMain} (no codegen-llvm, no JavaCPP)
+ * loads it with {@code KilnModel.load} (java.lang.foreign), runs it and writes the outputs, which must match the
+ * interpreter on the imported graph within 1e-4 of each output's largest magnitude. The transformer also runs a
+ * JVM-fallback kernel from the artifact's plan.
+ */
+@Tag("llvm")
+class FreshJvmLlvmArtifactTest {
+  static final Path MODELS = Path.of("fixtures/models");
+  static final double RTOL = 1e-4;
+
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @CsvSource({"cnn,host", "transformer,x86-64-v3", "lstm,host"})
+  void anLlvmArtifactRunsInANewJvmWithoutLlvm(String model, String target) throws Exception {
+    Path pt = MODELS.resolve(model).resolve("frozen.pt");
+    Tensor input = Npy.read(MODELS.resolve(model).resolve("input.npy"));
+    var imported = TorchScriptImporter.importArchive(pt, List.of(Type.tensor(input.dtype(), input.shape())));
+    List<Object> want = new Interpreter(imported.graph(), imported.weights()).run(List.of(input));
+
+    Path artifact = dir.resolve(model + ".kiln");
+    compile(imported.graph(), imported.weights(), target, artifact);
+    Path in = dir.resolve("input.npy");
+    Npy.write(in, input);
+    List<Path> outs = new ArrayList<>();
+    for (int i = 0; i < want.size(); i++) outs.add(dir.resolve("output" + i + ".npy"));
+
+    String stdout = runInFreshJvm(artifact, in, outs);
+    assertTrue(stdout.startsWith("ran llvm ("), stdout);
+    for (int i = 0; i < want.size(); i++) {
+      Tensor w = (Tensor) want.get(i), got = Npy.read(outs.get(i));
+      assertEquals(java.util.Arrays.toString(w.shape()), java.util.Arrays.toString(got.shape()), model + " output " + i + " shape");
+      double scale = 1e-6;
+      for (double d : w.toDoubleArray()) scale = Math.max(scale, Math.abs(d));
+      assertTrue(got.allClose(w, RTOL * scale, RTOL), model + " output " + i + ": max |diff| " + got.maxAbsDiff(w) + " vs scale " + scale);
+    }
+  }
+
+  /** What {@code kiln compile --backend llvm --target T -O2} does, without the CLI (not a dependency of this module). */
+  static void compile(Graph importedGraph, Map<String, Tensor> weights, String target, Path out) throws Exception {
+    Graph copy = IrParser.parse(IrPrinter.print(importedGraph), importedGraph.name()); // passes rewrite in place
+    String pipeline = Pipelines.level(2);
+    Program p = PassManager.parse(pipeline).run(Program.of(copy, weights));
+    Map<String, Tensor> used = new TreeMap<>();
+    for (Node n : p.graph().allNodes())
+      if (n.op().name().equals("const") && !n.attrIsNone("name")) used.put(n.attrStr("name"), p.weights().get(n.attrStr("name")));
+    AotModel aot = AotModelCompiler.compile(p.graph(), used, new LlvmOptions(target, false));
+    ArtifactWriter.writeNative(out, p.graph(), used, pipeline, new NativeFiles(aot.library(), aot.planJson(), aot.cpu(), aot.features()));
+  }
+
+  /** As FreshJvmArtifactTest: this JVM's {@code java}, a class path of exactly runtime, ir and RunArtifactMain. */
+  private String runInFreshJvm(Path artifact, Path in, List<Path> outs) throws Exception {
+    String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("this JVM's command is unknown"));
+    List<String> cp = new ArrayList<>();
+    for (Class<?> c : List.of(RunArtifactMain.class, KilnModel.class, Graph.class)) {
+      String loc = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+      if (!cp.contains(loc)) cp.add(loc);
+    }
+    String codegen = Path.of(AotModelCompiler.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String javacpp = Path.of(org.bytedeco.javacpp.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    assertTrue(!cp.contains(codegen) && !cp.contains(javacpp), "the child must run without LLVM: " + cp);
+    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-cp", String.join(File.pathSeparator, cp), RunArtifactMain.class.getName(), artifact.toString(), in.toString(), "--"));
+    for (Path o : outs) cmd.add(o.toString());
+    Path stdout = dir.resolve("child.out"), stderr = dir.resolve("child.err");
+    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the child JVM did not finish in 120 s: " + String.join(" ", cmd));
+    }
+    String out = Files.readString(stdout), err = Files.readString(stderr);
+    assertEquals(0, p.exitValue(), "child JVM failed: " + String.join(" ", cmd) + "\n--- stdout\n" + out + "--- stderr\n" + err);
+    return out;
+  }
+}
