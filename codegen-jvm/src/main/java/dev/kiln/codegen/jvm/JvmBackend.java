@@ -38,7 +38,7 @@ public final class JvmBackend {
         throw new IllegalArgumentException("graph @" + program.name() + " reads weight \"" + b.source() + "\", which is not in the weight table");
     byte[] bytes = ModelClassEmitter.emit(program, opts.className().replace('.', '/'));
     if (opts.verify()) check(bytes);
-    return new JvmCompiled(opts.className(), Map.of(opts.className(), bytes));
+    return new JvmCompiled(opts.className(), Map.of(opts.className(), bytes), ModelWarmup.inputs(program));
   }
 
   /**

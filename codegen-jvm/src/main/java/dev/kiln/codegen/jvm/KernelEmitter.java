@@ -29,6 +29,10 @@ final class KernelEmitter {
   /** Model class and its packed conv weights; null in emitters outside kernel methods. */
   private String cls;
   private PackedWeights packed;
+  /** Null unless {@link #vectorizeLoops} was called. */
+  private VectorLoopEmitter vectorLoops;
+  /** GEMM weights packed in the constructor; null outside kernel methods. */
+  private PackedGemms gemms;
 
   /** @param firstFree the first local slot not taken by {@code this} and the parameters */
   KernelEmitter(MethodVisitor mv, Function<String, Integer> arraySlot, Function<String, KType> bufferType, int firstFree) {
@@ -45,12 +49,24 @@ final class KernelEmitter {
   }
 
   void stmts(List<Stmt> body) {
-    for (Stmt s : body) stmt(s);
+    for (int i = 0; i < body.size(); i++) {
+      // A channels-last conv followed by an epilogue loop the primitive can apply itself: one call, no loop.
+      ConvEpilogue ep = body.get(i) instanceof Stmt.Conv c && i + 1 < body.size()
+          ? ConvEpilogue.match(c, body.get(i + 1), n -> String.valueOf(arraySlot.apply(n))) : null;
+      // A channels-last max-pooling nest: the vectorized runtime primitive instead of scalar loops.
+      PoolCall pool = ep == null && packed != null && body.get(i) instanceof Stmt.For ? PoolCall.match(body.get(i), packed.program()) : null;
+      if (ep != null) {
+        conv((Stmt.Conv) body.get(i), ep);
+        i++;
+      } else if (pool != null) pool(pool);
+      else stmt(body.get(i));
+    }
   }
 
   private void stmt(Stmt s) {
     switch (s) {
       case Stmt.For f -> {
+        if (vectorLoops != null && vectorLoops.tryEmit(f)) return;
         int v = local(f.var(), KType.INT);
         Label cond = new Label(), loop = new Label();
         mv.visitInsn(ICONST_0);
@@ -80,6 +96,11 @@ final class KernelEmitter {
         mv.visitInsn(switch (t) { case F32 -> FASTORE; case I64 -> LASTORE; default -> BASTORE; });
       }
       case Stmt.Gemm g -> {
+        String pg = gemms == null ? null : gemms.fieldOf(g);
+        if (pg != null) {
+          gemms.emitCall(mv, this, g, pg, arraySlot);
+          return;
+        }
         pushInt(g.transA() ? 1 : 0);
         pushInt(g.transB() ? 1 : 0);
         pushInt(g.m());
@@ -98,32 +119,62 @@ final class KernelEmitter {
         pushInt(g.ldc());
         mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/runtime/kernels/Gemm", "sgemm", "(ZZIIIF[FII[FIIF[FII)V", false);
       }
-      case Stmt.Conv c -> {
-        String params = "dev/kiln/runtime/kernels/ConvParams";
-        mv.visitTypeInsn(NEW, params);
-        mv.visitInsn(DUP);
-        for (int p : c.params()) pushInt(p);
-        mv.visitMethodInsn(INVOKESPECIAL, params, "<init>", "(" + "I".repeat(16) + ")V", false);
-        mv.visitVarInsn(ALOAD, arraySlot.apply(c.x()));
-        mv.visitInsn(ICONST_0);
-        mv.visitVarInsn(ALOAD, arraySlot.apply(c.weight()));
-        String pk = packed == null ? null : packed.fieldOf(c);
-        if (pk != null) {
-          mv.visitVarInsn(ALOAD, 0);
-          mv.visitFieldInsn(GETFIELD, cls, pk, PackedWeights.DESC);
-        }
-        if (c.bias() == null) mv.visitInsn(ACONST_NULL);
-        else mv.visitVarInsn(ALOAD, arraySlot.apply(c.bias()));
-        mv.visitVarInsn(ALOAD, arraySlot.apply(c.y()));
-        mv.visitInsn(ICONST_0);
-        mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/runtime/kernels/Conv2d", c.nhwc() ? "runNhwc" : "run",
-            "(L" + params + ";[FI[F" + (pk != null ? PackedWeights.DESC : "") + "[F[FI)V", false);
-      }
+      case Stmt.Conv c -> conv(c, null);
       case Stmt.CallReference r -> throw new IllegalStateException("reference calls are emitted by the model class, not inside kernels");
     }
   }
 
-  private int local(String name, KType t) {
+  /** {@code Pool2d.maxNhwc(new PoolParams(...), x, 0, y, 0)}. */
+  private void pool(PoolCall pc) {
+    String params = "dev/kiln/runtime/kernels/PoolParams";
+    mv.visitTypeInsn(NEW, params);
+    mv.visitInsn(DUP);
+    for (int v : pc.params()) pushInt(v);
+    mv.visitMethodInsn(INVOKESPECIAL, params, "<init>", "(" + "I".repeat(14) + ")V", false);
+    mv.visitVarInsn(ALOAD, arraySlot.apply(pc.x()));
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ALOAD, arraySlot.apply(pc.y()));
+    mv.visitInsn(ICONST_0);
+    mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/runtime/kernels/Pool2d", "maxNhwc", "(L" + params + ";[FI[FI)V", false);
+  }
+
+  /** {@code Conv2d.run/runNhwc}, with the weight packed in the constructor when there is one, and the epilogue if any. */
+  private void conv(Stmt.Conv c, ConvEpilogue ep) {
+    String params = "dev/kiln/runtime/kernels/ConvParams";
+    mv.visitTypeInsn(NEW, params);
+    mv.visitInsn(DUP);
+    for (int p : c.params()) pushInt(p);
+    mv.visitMethodInsn(INVOKESPECIAL, params, "<init>", "(" + "I".repeat(16) + ")V", false);
+    mv.visitVarInsn(ALOAD, arraySlot.apply(c.x()));
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ALOAD, arraySlot.apply(c.weight()));
+    String pk = packed == null ? null : packed.fieldOf(c);
+    if (pk != null || ep != null) {
+      if (pk == null) mv.visitInsn(ACONST_NULL);
+      else {
+        mv.visitVarInsn(ALOAD, 0);
+        mv.visitFieldInsn(GETFIELD, cls, pk, PackedWeights.DESC);
+      }
+    }
+    if (c.bias() == null) mv.visitInsn(ACONST_NULL);
+    else mv.visitVarInsn(ALOAD, arraySlot.apply(c.bias()));
+    mv.visitVarInsn(ALOAD, arraySlot.apply(c.y()));
+    mv.visitInsn(ICONST_0);
+    String tail = "";
+    if (ep != null) {
+      if (ep.residual() == null) mv.visitInsn(ACONST_NULL);
+      else mv.visitVarInsn(ALOAD, arraySlot.apply(ep.residual()));
+      mv.visitLdcInsn(ep.lo());
+      mv.visitLdcInsn(ep.hi());
+      tail = "[FFF";
+    }
+    boolean withPacked = pk != null || ep != null;
+    mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/runtime/kernels/Conv2d", c.nhwc() ? "runNhwc" : "run",
+        "(L" + params + ";[FI[F" + (withPacked ? PackedWeights.DESC : "") + "[F[FI" + tail + ")V", false);
+  }
+
+  /** The slot of local {@code name}, allocated on first use. */
+  int local(String name, KType t) {
     Integer have = slots.get(name);
     if (have != null) return have;
     int s = next;
@@ -131,6 +182,27 @@ final class KernelEmitter {
     slots.put(name, s);
     types.put(name, t);
     return s;
+  }
+
+  /** The slot of a defined local, or null. */
+  Integer slotOf(String name) { return slots.get(name); }
+
+  /** The type of a defined local, or null. */
+  KType typeOf(String name) { return types.get(name); }
+
+  /** A fresh one-word slot (for a reference) no name refers to. */
+  int temp() { return next++; }
+
+  /** Lets GEMM statements use B operands packed in the constructor (kernel methods are instance methods). */
+  void packedGemms(PackedGemms gemms) { this.gemms = gemms; }
+
+  /**
+   * Lets innermost loops that qualify run as Vector API loops ({@link VectorLoopEmitter}), each in a static method
+   * {@code prefix$v<i>} of class {@code cls} written to {@code cw}; kernel methods only.
+   */
+  void vectorizeLoops(org.objectweb.asm.ClassWriter cw, String cls, String prefix) {
+    vectorLoops = new VectorLoopEmitter(this, mv, arraySlot, bufferType);
+    vectorLoops.outlineInto(cw, cls, prefix);
   }
 
   void expr(Expr e) {

@@ -30,11 +30,13 @@ final class ModelClassEmitter {
   private final String cls;
   private final ClassWriter cw;
   private final PackedWeights packed;
+  private final PackedGemms gemms;
 
   private ModelClassEmitter(KernelProgram p, String internalName) {
     this.p = p;
     this.cls = internalName;
     this.packed = new PackedWeights(p, internalName);
+    this.gemms = new PackedGemms(p, internalName);
     // Frames need common supertypes only of our own array/object locals; never load classes to find them.
     this.cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
       @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
@@ -52,6 +54,7 @@ final class ModelClassEmitter {
       if (b.role() == KBuffer.Role.WEIGHT || b.role() == KBuffer.Role.CONST)
         cw.visitField(ACC_PRIVATE | ACC_FINAL, field(b.name()), arrayDesc(b.type()), null, null).visitEnd();
     packed.declareFields(cw);
+    gemms.declareFields(cw);
     for (int i = 0; i < p.references().size(); i++)
       cw.visitField(ACC_PRIVATE | ACC_FINAL, "ref" + i, "L" + INTERP + ";", null, null).visitEnd();
     constructor();
@@ -105,6 +108,7 @@ final class ModelClassEmitter {
       mv.visitFieldInsn(GETFIELD, cls, field(s.name()), arrayDesc(s.type()));
     });
     packed.packInConstructor(mv, util);
+    gemms.packInConstructor(mv, util);
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -276,6 +280,8 @@ final class ModelClassEmitter {
     for (KBuffer b : storages(k)) slot.put(b.name(), s++);
     KernelEmitter e = new KernelEmitter(mv, n -> slot.get(p.storageOf(n).name()), n -> p.buffer(n).type(), s);
     e.packedWeights(cls, packed);
+    e.vectorizeLoops(cw, cls, k.name());
+    e.packedGemms(gemms);
     e.stmts(k.body());
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);

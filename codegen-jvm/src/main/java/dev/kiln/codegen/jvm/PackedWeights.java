@@ -15,7 +15,8 @@ import org.objectweb.asm.MethodVisitor;
 /**
  * Convolutions whose weight never changes after construction (a named weight, or one re-laid out once by an init
  * kernel) get the weight's GEMM operand packed once in the constructor ({@code Conv2d.prepack}) into a final field,
- * and the run-time call passes it, so no run repacks the weight. Results are bit-identical to packing per call.
+ * and the run-time call passes it, so no run repacks the weight. Results are bit-identical to packing per call,
+ * except that a channels-last conv of one group then runs the implicit GEMM ({@code ConvNhwc}): equal up to rounding.
  */
 final class PackedWeights {
   static final String DESC = "[Ldev/kiln/runtime/kernels/PackedMatrix;";
@@ -41,6 +42,9 @@ final class PackedWeights {
       }
     }
   }
+
+  /** The program whose class is being emitted. */
+  KernelProgram program() { return p; }
 
   /** The packed-weight field of a conv statement, or null when its weight is packed per call. */
   String fieldOf(Stmt.Conv c) { return fields.get(c); }

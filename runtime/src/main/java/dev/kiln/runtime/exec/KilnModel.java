@@ -1,5 +1,6 @@
 package dev.kiln.runtime.exec;
 
+import dev.kiln.ir.TensorType;
 import dev.kiln.ir.text.IrParser;
 import dev.kiln.runtime.KilnRuntimeException;
 import dev.kiln.runtime.Tensor;
@@ -35,6 +36,9 @@ import java.util.Objects;
  * <p>Inputs are checked against {@link #signature()} before any kernel runs: a missing or unknown input, a wrong
  * dtype, rank or size, or a symbolic dim bound to two sizes is an {@link IllegalArgumentException} naming the input
  * and what was expected. A failure while running is a {@link KilnRuntimeException} naming the node.
+ *
+ * <p>Loading a {@code jvm} artifact also warms its generated code up ({@link FirstCallWarmup}, up to ~2 s), so the
+ * first call runs compiled code rather than the JIT's interpreter.
  */
 public final class KilnModel {
   private final Artifact artifact;
@@ -45,6 +49,30 @@ public final class KilnModel {
     this.artifact = artifact;
     this.signature = new Signature(specs(artifact.manifest().inputs()), specs(artifact.manifest().outputs()));
     this.executable = Backends.create(artifact);
+    if (artifact.manifest().backend().equals("jvm")) warmUp();
+  }
+
+  /**
+   * Generated JVM classes are new code that the JIT has not compiled yet: run them on made-up inputs of the
+   * signature's shapes ({@link FirstCallWarmup}) so the first real call is not 100x the median. Skipped when an
+   * input is not a tensor of static shape, or under {@code -Dkiln.jvm.warmup=false}. For a pooled model this warms
+   * the one instance loading made, the first one calls get.
+   */
+  private void warmUp() {
+    if (!FirstCallWarmup.ON) return;
+    Tensor[] sample = new Tensor[signature.inputs().size()];
+    for (int i = 0; i < sample.length; i++) {
+      TensorSpec s = signature.inputs().get(i);
+      if (!(s.type() instanceof TensorType t) || !t.shape().isRanked() || !t.shape().isStatic()) return;
+      sample[i] = FirstCallWarmup.sample(t.dtype(), t.shape().sizes());
+    }
+    List<Object> bound;
+    try {
+      bound = InputCheck.bind(signature, sample);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    FirstCallWarmup.run(executable, bound);
   }
 
   /**

@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * 2-D convolution (cross-correlation, PyTorch's conv2d) in NCHW or NHWC. Depthwise convolutions run a direct kernel
- * ({@link Depthwise}); everything else is im2col ({@link Im2col}) plus one {@link Gemm} per image and group, where a
- * pointwise (1x1, stride 1, no padding) convolution uses the input itself as the im2col matrix. The output is first
- * filled with the bias and the product added (beta = 1), so there is no second pass over y.
+ * ({@link Depthwise}); an NHWC convolution of one group with a prepacked weight is an implicit GEMM that reads its
+ * patches in place ({@link ConvNhwc}); everything else is im2col ({@link Im2col}) plus one {@link Gemm} per image
+ * and group, where a pointwise (1x1, stride 1, no padding) convolution uses the input itself as the im2col matrix.
+ * The output is first filled with the bias and the product added (beta = 1), so there is no second pass over y.
  *
  * <p>With several images and several threads, images go to threads (each then runs its own products serially);
  * otherwise the products split their output tiles over threads. Either way each output element is computed the same
@@ -94,19 +95,49 @@ public final class Conv2d {
   }
 
   /**
-   * {@link #runNhwc} with the weight also given packed ({@link #prepack} with nhwc true, or null to pack per call):
-   * bit-identical results without repacking the weight each call. Thread-safe.
+   * {@link #runNhwc} with the weight also given packed ({@link #prepack} with nhwc true, or null to pack per call),
+   * so no call repacks it. With one group this takes the implicit GEMM ({@link ConvNhwc}), equal to the unpacked
+   * call up to rounding (its sums start at the bias); grouped convolutions give bit-identical results. Thread-safe.
    */
   public static void runNhwc(ConvParams p, float[] x, int xOff, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yOff) {
+    runNhwc(p, x, xOff, weight, packed, bias, y, yOff, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+  }
+
+  /**
+   * {@link #runNhwc} followed by the epilogue {@code y = max(min(y + residual, hi), lo)} on every output element
+   * ({@code residual[yOff + i]} beside {@code y[yOff + i]}; residual null for none, lo/hi infinite for no clamp), fused
+   * into the convolution: a ReLU is lo = 0, a ReLU6 lo = 0 and hi = 6, a residual block's add + ReLU a residual and
+   * lo = 0. residual must not be y's array. With a prepacked weight (one group) this is the implicit GEMM of
+   * {@link ConvNhwc}, which materializes no im2col matrix; depthwise convolutions apply the epilogue as they store.
+   * Thread-safe.
+   */
+  public static void runNhwc(ConvParams p, float[] x, int xOff, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yOff,
+      float[] residual, float lo, float hi) {
     check(p, x, xOff, weight, bias, y, yOff);
     if (packed != null && packed.length != p.groups())
       throw new IllegalArgumentException("conv packed weight has " + packed.length + " groups, expected " + p.groups());
+    if (residual != null) {
+      if (residual == y) throw new IllegalArgumentException("conv epilogue residual must not be the output array");
+      if (residual.length - (long) yOff < p.outputSize())
+        throw new IllegalArgumentException("conv residual needs " + p.outputSize() + " floats from offset " + yOff + ", array has " + residual.length);
+    }
     if (p.n() == 0) return;
     Warmup.ensure((long) p.n() * p.oc() * p.plane() * p.kdim());
     if (p.depthwise()) {
-      Depthwise.nhwc(p, x, xOff, weight, bias, y, yOff);
+      Depthwise.nhwc(p, x, xOff, weight, bias, y, yOff, residual, lo, hi);
       return;
     }
+    if (ConvNhwc.takes(p, packed)) {
+      ConvNhwc.run(p, x, xOff, packed[0], bias, y, yOff, residual, lo, hi);
+      return;
+    }
+    gemmNhwc(p, x, xOff, weight, packed, bias, y, yOff);
+    if (residual != null || lo != Float.NEGATIVE_INFINITY || hi != Float.POSITIVE_INFINITY)
+      ConvNhwc.epilogue(y, yOff, (int) p.outputSize(), residual, lo, hi);
+  }
+
+  /** The explicit im2col + GEMM path (grouped convolutions, or no prepacked weight). */
+  private static void gemmNhwc(ConvParams p, float[] x, int xOff, float[] weight, PackedMatrix[] packed, float[] bias, float[] y, int yOff) {
     int oc = p.oc(), og = p.og(), cg = p.cg(), kdim = p.kdim();
     if (p.pointwise()) {
       // All images at once: y (n*h*w x oc) = x (n*h*w x c) * W^T, one product per group via leading dimensions.

@@ -19,8 +19,12 @@ public final class Gemm {
   static final int MC = roundUp(Math.max(1, Integer.getInteger("kiln.gemm.mc", 128)), MR);
   /** Columns per packed B panel (multiple of NR): KC*NC floats = 512 KB, half of this CPU's 1 MB L2. */
   static final int NC = roundUp(Math.max(1, Integer.getInteger("kiln.gemm.nc", 512)), NR);
-  /** Below this many multiply-adds a product runs on the calling thread (hand-off costs more than it saves). */
-  static final long PARALLEL_WORK = 1L << 20;
+  /**
+   * Below this many multiply-adds (4M, roughly 0.1-0.2 ms on one core) a product runs on the calling thread. Waking a
+   * pool worker costs tens of microseconds, far more on a loaded machine; at the earlier 1M threshold the
+   * transformer layer's products (80 x 384 x 128 at batch 8) were split and ran slower on 2 threads than on 1.
+   */
+  static final long PARALLEL_WORK = 1L << 22;
 
   /** Per-thread packing buffers, reused across calls. */
   private static final class Workspace {
@@ -57,6 +61,12 @@ public final class Gemm {
   }
 
   /**
+   * Whether a product of this shape packs B on every call (the blocked path), so that a constant B is worth packing
+   * once with {@link #prepackB}; false for the few-row products that read B in place.
+   */
+  public static boolean packsB(int m, int n, int k) { return m > 0 && n > 0 && k > 0 && !GemmSmall.takes(m, n, k); }
+
+  /**
    * Packs op(A) (m x k; {@code a[offA + i*lda + p]}, or {@code a[offA + p*lda + i]} when transA) once for
    * {@link #sgemmPackedA}; alpha is taken as 1. a must not be null and must not change afterwards (it is kept for
    * products too small to use packing).
@@ -77,10 +87,14 @@ public final class Gemm {
 
   /**
    * Packs op(B) (k x n; {@code b[offB + p*ldb + j]}, or {@code b[offB + j*ldb + p]} when transB) once for
-   * {@link #sgemmPackedB}. b must not be null and must not change afterwards.
+   * {@link #sgemmPackedB}. b must not be null and must not change afterwards. The first call in a JVM also runs the
+   * kernel warm-up ({@link #warmUp}; off with {@code -Dkiln.kernels.warmup=false}).
    */
   public static PackedMatrix prepackB(boolean transB, int k, int n, float[] b, int offB, int ldb) {
     if (n < 0 || k < 0) throw new IllegalArgumentException("negative size k=" + k + " n=" + n);
+    // A model is being built whose products take the packed path: get its kernels compiled now, once per JVM (see
+    // Warmup), rather than during the model's first calls, which would otherwise run them interpreted (boxed vectors).
+    if (Warmup.AUTO) Warmup.run();
     if (n > 0 && k > 0) extent("B", b, offB, ldb, transB ? n : k, transB ? k : n);
     int padded = roundUp(n, NR);
     float[] data = new float[padded * k];

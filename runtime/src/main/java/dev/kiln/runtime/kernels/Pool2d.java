@@ -66,26 +66,35 @@ public final class Pool2d {
     for (int s = 0; s < GATHER.length; s++) for (int i = 0; i < L; i++) GATHER[s][i] = i * s;
   }
 
-  /** {@link #max} for NHWC. */
+  /**
+   * {@link #max} for NHWC: vectors across channels (full vectors unmasked, the channel tail scalar), the window
+   * clipped to the input once per output row and pixel instead of testing every tap.
+   */
   public static void maxNhwc(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
     check(p, x, xOff, y, yOff);
-    int c = p.c();
+    int c = p.c(), cv = c - c % L;
     forEach(p.n() * p.oh(), (long) p.ow() * c * p.kh() * p.kw(), t -> {
       int img = t / p.oh(), oy = t % p.oh(), xi = xOff + img * p.h() * p.w() * c;
+      int iy0 = oy * p.strideH() - p.padH();
+      int ky0 = Math.max(0, Math.ceilDiv(-iy0, p.dilH())), ky1 = Math.min(p.kh(), Math.floorDiv(p.h() - 1 - iy0, p.dilH()) + 1);
       for (int ox = 0; ox < p.ow(); ox++) {
-        int dst = yOff + (t * p.ow() + ox) * c;
-        for (int ch = 0; ch < c; ch += L) {
-          VectorMask<Float> msk = S.indexInRange(ch, c);
+        int dst = yOff + (t * p.ow() + ox) * c, ix0 = ox * p.strideW() - p.padW();
+        int kx0 = Math.max(0, Math.ceilDiv(-ix0, p.dilW())), kx1 = Math.min(p.kw(), Math.floorDiv(p.w() - 1 - ix0, p.dilW()) + 1);
+        for (int ch = 0; ch < cv; ch += L) {
           FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-          for (int ky = 0; ky < p.kh(); ky++) {
-            int iy = oy * p.strideH() - p.padH() + ky * p.dilH();
-            if (iy < 0 || iy >= p.h()) continue;
-            for (int kx = 0; kx < p.kw(); kx++) {
-              int ix = ox * p.strideW() - p.padW() + kx * p.dilW();
-              if (ix >= 0 && ix < p.w()) m = m.max(FloatVector.fromArray(S, x, xi + (iy * p.w() + ix) * c + ch, msk));
-            }
+          for (int ky = ky0; ky < ky1; ky++) {
+            int row = xi + (iy0 + ky * p.dilH()) * p.w() * c + ch;
+            for (int kx = kx0; kx < kx1; kx++) m = m.max(FloatVector.fromArray(S, x, row + (ix0 + kx * p.dilW()) * c));
           }
-          m.intoArray(y, dst + ch, msk);
+          m.intoArray(y, dst + ch);
+        }
+        for (int ch = cv; ch < c; ch++) {
+          float m = Float.NEGATIVE_INFINITY;
+          for (int ky = ky0; ky < ky1; ky++) {
+            int row = xi + (iy0 + ky * p.dilH()) * p.w() * c + ch;
+            for (int kx = kx0; kx < kx1; kx++) m = Math.max(m, x[row + (ix0 + kx * p.dilW()) * c]);
+          }
+          y[dst + ch] = m;
         }
       }
     });

@@ -28,21 +28,62 @@ final class Warmup {
 
   /** Runs the warm-up once per JVM; concurrent callers wait for the first. Returns the small products it ran. */
   static synchronized int run() {
-    if (done) return 0;
-    int n = GemmKernel.NR * 2, m = GemmKernel.MR * 2, k = 128;
+    // running: the warm-up's own prepacking (Gemm.prepackB starts a warm-up) must not start it again.
+    if (done || running) return 0;
+    running = true;
+    try {
+      return warm();
+    } finally {
+      running = false;
+    }
+  }
+
+  private static boolean running;
+
+  private static int warm() {
+    // 4 x MR rows: more than GemmSmall takes, so the packed path and its micro-kernel get compiled (at 2 x MR = 16
+    // rows GemmSmall took every warm-up product and GemmKernel.tile stayed cold); every fourth product has 4 rows
+    // for GemmSmall's kernels.
+    int n = GemmKernel.NR * 2, m = GemmKernel.MR * 4, k = 128;
     float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
     long start = System.nanoTime(), deadline = start + MAX_MILLIS * 1_000_000;
-    // Compiled, this product (2 * 16 * 64 * 128 flops) takes about 3 us; interpreted, milliseconds.
+    // Compiled, this product (2 * 32 * 64 * 128 flops) takes about 6 us; interpreted, milliseconds.
     long fastNanos = 30_000;
     int reps = 0, fastInARow = 0;
     while (fastInARow < 5 && System.nanoTime() < deadline) {
       long t = System.nanoTime();
       // Full and ragged tiles (n - 5 columns), overwrite and accumulate: the branches large calls take.
-      Gemm.sgemm(false, (reps & 4) != 0, m, n - (reps & 1) * 5, k, 1f, a, 0, k, b, 0, (reps & 4) != 0 ? k : n, reps & 2, c, 0, n);
+      int rows = reps % 4 == 3 ? 4 : m;
+      Gemm.sgemm(false, (reps & 4) != 0, rows, n - (reps & 1) * 5, k, 1f, a, 0, k, b, 0, (reps & 4) != 0 ? k : n, reps & 2, c, 0, n);
       fastInARow = System.nanoTime() - t < fastNanos ? fastInARow + 1 : 0;
       reps++;
     }
+    reps += convs(deadline);
     done = true;
+    return reps;
+  }
+
+  /**
+   * The convolution kernels too ({@link ConvTile} through {@link ConvNhwc}, and {@link Depthwise}): a padded 3x3
+   * convolution with full and ragged tiles and a fused epilogue, and a depthwise one, until both run compiled.
+   */
+  private static int convs(long deadline) {
+    ConvParams p = ConvParams.of(1, 32, 10, 10, GemmKernel.NR + 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+    ConvParams dw = ConvParams.of(1, 64, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64);
+    float[] x = new float[(int) dw.inputSize()], w = new float[(int) p.weightSize()], wd = new float[(int) dw.weightSize()];
+    float[] bias = new float[64], y = new float[(int) Math.max(p.outputSize(), dw.outputSize())], res = new float[y.length];
+    PackedMatrix[] packed = Conv2d.prepack(p, w, true);
+    if (packed == null) return 0;
+    // Compiled, the pair takes a few tens of microseconds; interpreted, milliseconds.
+    long fastNanos = 100_000;
+    int reps = 0, fastInARow = 0;
+    while (fastInARow < 5 && System.nanoTime() < deadline) {
+      long t = System.nanoTime();
+      ConvNhwc.run(p, x, 0, packed[0], bias, y, 0, (reps & 1) == 0 ? res : null, 0f, Float.POSITIVE_INFINITY);
+      Depthwise.nhwc(dw, x, 0, wd, bias, y, 0, (reps & 1) == 0 ? res : null, 0f, 6f);
+      fastInARow = System.nanoTime() - t < fastNanos ? fastInARow + 1 : 0;
+      reps++;
+    }
     return reps;
   }
 }

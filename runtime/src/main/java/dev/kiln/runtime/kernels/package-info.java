@@ -10,6 +10,9 @@
  *       {@code avg(PoolParams, countIncludePad, divisorOverride, x, xOff, y, yOff)}, {@code avgNhwc(...)}, geometry
  *       (with ceil_mode) in {@link dev.kiln.runtime.kernels.PoolParams#of}.
  *   <li>{@link dev.kiln.runtime.kernels.Threads}: the shared pool, {@code setThreads(int)} (default: cores).
+ *       Products below {@code Gemm.PARALLEL_WORK} (2^22 multiply-adds) stay on the calling thread.
+ *   <li>{@link dev.kiln.runtime.kernels.VectorMath}: lane-wise operations (exp, sigmoid, tanh, reductions) that
+ *       the JVM backend's vectorized loops call.
  * </ul>
  *
  * <p>Every kernel splits work over output tiles and sums in an order fixed by the shapes alone, so results are

@@ -14,7 +14,9 @@ import dev.kiln.runtime.artifact.ArtifactWriter;
 import dev.kiln.runtime.artifact.Target;
 import dev.kiln.runtime.exec.fixture.BufferedScaleModel;
 import dev.kiln.runtime.exec.fixture.NotAModel;
+import dev.kiln.runtime.exec.fixture.ProbedScaleModel;
 import dev.kiln.runtime.exec.fixture.ScaleModel;
+import dev.kiln.runtime.exec.fixture.WarmupProbe;
 import dev.kiln.runtime.interp.Interpreter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -72,6 +74,24 @@ class JvmArtifactTest {
   }
 
   @Test
+  void loadingWarmsUpAStaticShapeModelAndItsOutputsStayTheSame() throws IOException {
+    String fixed = SCALE.replace("f32[N,4]", "f32[3,4]");
+    int before = WarmupProbe.runs.get();
+    KilnModel m = KilnModel.load(jvmArtifact(ProbedScaleModel.class, ProbedScaleModel.class.getName(), Target.host(), fixed));
+    int warm = WarmupProbe.runs.get() - before;
+    if (FirstCallWarmup.ON) assertTrue(warm >= FirstCallWarmup.MIN_RUNS, "load ran the model " + warm + " times");
+    Tensor x = random(9, 3, 4);
+    Tensor want = (Tensor) new Interpreter(parse(fixed), WEIGHTS).run(List.of(x)).getFirst();
+    assertArrayEquals(KilnModelTest.bits(want), KilnModelTest.bits(m.run(Map.of("x", x)).get("y")));
+    assertEquals(warm + 1, WarmupProbe.runs.get() - before, "one run per call after loading");
+
+    // A symbolic batch has no shape to make inputs of: loading does not run the model.
+    before = WarmupProbe.runs.get();
+    KilnModel.load(jvmArtifact(ProbedScaleModel.class, ProbedScaleModel.class.getName(), Target.host()));
+    assertEquals(before, WarmupProbe.runs.get());
+  }
+
+  @Test
   void anotherVectorWidthIsNotedAndANewerJavaRefused() throws IOException {
     Target host = Target.host();
     KilnModel m = KilnModel.load(jvmArtifact(ScaleModel.class, ScaleModel.class.getName(), new Target(host.javaFeature(), 8192)));
@@ -101,11 +121,16 @@ class JvmArtifactTest {
 
   /** An artifact for SCALE whose entry class {@code name} has the class file of {@code impl}. */
   private static InputStream jvmArtifact(Class<?> impl, String name, Target target) throws IOException {
+    return jvmArtifact(impl, name, target, SCALE);
+  }
+
+  /** An artifact for graph {@code ir} whose entry class {@code name} has the class file of {@code impl}. */
+  private static InputStream jvmArtifact(Class<?> impl, String name, Target target, String ir) throws IOException {
     byte[] bytes;
     try (InputStream in = impl.getResourceAsStream(impl.getSimpleName() + ".class")) {
       bytes = in.readAllBytes();
     }
-    Graph g = parse(SCALE);
+    Graph g = parse(ir);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ArtifactWriter.write(out, g, WEIGHTS, "jvm", "fold", name, Map.of(name, bytes), target);
     return new ByteArrayInputStream(out.toByteArray());

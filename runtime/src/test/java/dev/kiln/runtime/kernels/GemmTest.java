@@ -146,8 +146,9 @@ class GemmTest {
         new Case(true, false, 33, 1500, 100, 1.5f, 0.5f, 0, 22),
         new Case(false, true, 1000, 40, 300, 1f, 1f, 1, 23),
         new Case(false, true, 3, 5000, 300, 1f, 0f, 0, 24), // few rows: the unpacked path
-        new Case(false, true, 10, 800, 300, 1f, 0.5f, 1, 26), // four-row blocks of the unpacked path
-        new Case(false, false, 13, 800, 300, 1f, 0f, 0, 27),
+        // four-row blocks of the unpacked path, just big enough (m*n*k = 2^22) to be split over threads
+        new Case(false, true, 16, 1024, 256, 1f, 0.5f, 1, 26),
+        new Case(false, false, 16, 1024, 256, 1f, 0f, 0, 27),
         new Case(true, false, 4, 3000, 400, 0.5f, 2f, 2, 25)}) {
       float[][] in = cs.inputs();
       Threads.setThreads(1);

@@ -1,0 +1,113 @@
+package dev.kiln.runtime.exec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kiln.ir.DType;
+import dev.kiln.runtime.Tensor;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warm-up loop on a simulated clock and JIT: it must keep running through the interpreted phase while the JIT
+ * is compiling, stop once the model has settled, and never run past its caps. No real timing is asserted.
+ */
+class FirstCallWarmupTest {
+  /** A model on a fake clock: each run takes {@code slowNanos} until run {@code compiledAt}, then {@code fastNanos}. */
+  private static final class SimulatedJit implements Executable {
+    final long slowNanos, fastNanos;
+    final int compiledAt;
+    long now;
+    long jitMillis;
+    int runs;
+    final Set<Class<?>> listKinds = new HashSet<>();
+    final List<List<Object>> seen = new ArrayList<>();
+
+    SimulatedJit(long slowNanos, long fastNanos, int compiledAt) {
+      this.slowNanos = slowNanos;
+      this.fastNanos = fastNanos;
+      this.compiledAt = compiledAt;
+    }
+
+    @Override public List<Object> run(List<Object> inputs) {
+      runs++;
+      listKinds.add(inputs.getClass());
+      if (seen.size() < 8) seen.add(List.copyOf(inputs));
+      now += runs < compiledAt ? slowNanos : fastNanos;
+      // The JIT finishes a compilation every 50 runs until the code is compiled.
+      if (runs < compiledAt && runs % 50 == 0) jitMillis++;
+      return List.of();
+    }
+  }
+
+  private static int warm(SimulatedJit m, List<Object> inputs) {
+    return FirstCallWarmup.run(m, inputs, () -> m.now, () -> m.jitMillis);
+  }
+
+  @Test
+  void keepsRunningWhileTheJitCompilesAndStopsOnceSettled() {
+    // 1 ms per run interpreted for 1000 runs, then 2 us: a fixed handful of runs would have left it interpreted.
+    SimulatedJit m = new SimulatedJit(1_000_000, 2_000, 1000);
+    int runs = warm(m, List.of(Tensor.zeros(DType.F32, 2, 3)));
+    assertEquals(m.runs, runs);
+    assertTrue(runs > 1000, "stopped at " + runs + " runs, before the simulated JIT compiled the model");
+    assertTrue(runs < FirstCallWarmup.MAX_RUNS, "never settled: " + runs);
+    // Settling needs two calm rounds after the last improvement: the rounds after run 1000 are at least 2 * 512 runs.
+    assertTrue(runs >= 1000 + 2 * 512, "settled too early: " + runs);
+  }
+
+  @Test
+  void aModelThatNeverSettlesStopsAtTheTimeBudget() {
+    SimulatedJit m = new SimulatedJit(1_000_000, 1_000_000, Integer.MAX_VALUE);
+    assertEquals(FirstCallWarmup.BUDGET_MILLIS, warm(m, List.of()), "one simulated millisecond per run");
+  }
+
+  @Test
+  void aModelThatTakesNoTimeStopsAtTheRunCap() {
+    SimulatedJit m = new SimulatedJit(0, 0, 0);
+    assertEquals(FirstCallWarmup.MAX_RUNS, warm(m, List.of()));
+  }
+
+  @Test
+  void aSlowModelStillGetsTheMinimumRuns() {
+    SimulatedJit m = new SimulatedJit(5_000_000_000L, 5_000_000_000L, Integer.MAX_VALUE);
+    assertEquals(FirstCallWarmup.MIN_RUNS, warm(m, List.of()));
+  }
+
+  @Test
+  void aModelThatThrowsEndsTheWarmUpQuietly() {
+    Executable bad = inputs -> {
+      throw new IllegalStateException("rejects made-up inputs");
+    };
+    assertEquals(0, FirstCallWarmup.run(bad, List.of(), () -> 0, null));
+  }
+
+  @Test
+  void inputsComeInSeveralKindsOfListWithTheSameTensors() {
+    Tensor x = FirstCallWarmup.sample(DType.F32, new long[] {2, 3});
+    SimulatedJit m = new SimulatedJit(0, 0, 0);
+    warm(m, List.of(x));
+    assertTrue(m.listKinds.size() >= 4, "list kinds: " + m.listKinds);
+    for (List<Object> in : m.seen) assertEquals(List.of(x), in);
+  }
+
+  @Test
+  void floatSamplesHaveBothSignsAndAreTheSameEveryTime() {
+    float[] a = FirstCallWarmup.sample(DType.F32, new long[] {4, 8}).toFloatArray();
+    assertArrayEquals(a, FirstCallWarmup.sample(DType.F32, new long[] {4, 8}).toFloatArray());
+    boolean neg = false, pos = false;
+    for (float v : a) {
+      assertTrue(v >= -1 && v <= 1, "in [-1, 1]: " + v);
+      neg |= v < 0;
+      pos |= v > 0;
+    }
+    assertTrue(neg && pos, "both signs");
+    Tensor ids = FirstCallWarmup.sample(DType.I64, new long[] {3});
+    assertArrayEquals(new long[] {0, 0, 0}, ids.toLongArray(), "integer inputs stay valid indices");
+    assertEquals(DType.I64, ids.dtype());
+  }
+}
