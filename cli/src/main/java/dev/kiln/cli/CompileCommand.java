@@ -68,6 +68,8 @@ final class CompileCommand implements Callable<Integer> {
 
   @Mixin ModelLoader.Options load = new ModelLoader.Options();
 
+  @Mixin QuantOptions quant = new QuantOptions();
+
   @Mixin OptLevelOptions optimize = new OptLevelOptions();
 
   /** A model loaded and optimized, ready to be written for {@code backend}. */
@@ -135,10 +137,18 @@ final class CompileCommand implements Callable<Integer> {
   /** As above, for an llvm {@code target} (ignored by other backends). */
   static Compiled compile(Path file, ModelLoader.Options load, List<Path> inputs, OptLevelOptions optimize, String backend,
       String target) throws IOException {
+    return compile(file, load, inputs, optimize, backend, target, new QuantOptions(), null);
+  }
+
+  /** As above, quantizing as {@code quant} says (calibration progress and budget decisions to {@code err}, may be null without --quantize). */
+  static Compiled compile(Path file, ModelLoader.Options load, List<Path> inputs, OptLevelOptions optimize, String backend,
+      String target, QuantOptions quant, PrintWriter err) throws IOException {
     checkBackend(backend);
     ModelLoader.Loaded m = ModelLoader.load(file, load, inputs);
-    String pipeline = optimize.pipeline(dev.kiln.passes.Pipelines.level(1));
-    Program p = optimize.manager(dev.kiln.passes.Pipelines.level(1)).run(Program.of(m.graph(), m.weights()));
+    Program model = Program.of(m.graph(), m.weights());
+    String pipeline = quant.pipeline(optimize.pipeline(dev.kiln.passes.Pipelines.level(1)), model, err);
+    Program p = quant.given() ? dev.kiln.passes.quant.calib.Calibrator.withProgress(new ProgressBar(err, "calibrating"),
+        () -> QuantOptions.run(pipeline, model)) : optimize.manager(dev.kiln.passes.Pipelines.level(1)).run(model);
     return new Compiled(p, pipeline, backend, target);
   }
 
@@ -153,7 +163,7 @@ final class CompileCommand implements Callable<Integer> {
     if (!backend.equals("llvm") && !target.equals("host")) throw new CliException("--target " + target + ": only the llvm backend compiles for a CPU");
     if (output == null && cBundle == null) throw new CliException("missing -o/--output MODEL.kiln (or --emit-c-bundle DIR)");
     if (cBundle != null && !backend.equals("llvm")) throw new CliException("--emit-c-bundle needs --backend llvm");
-    Compiled c = compile(file, load, inputs, optimize, backend, target);
+    Compiled c = compile(file, load, inputs, optimize, backend, target, quant, spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
     if (cBundle != null) {
       try {

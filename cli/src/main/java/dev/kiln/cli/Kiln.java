@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
     subcommands = {InspectCommand.class, RunCommand.class, OptCommand.class, OpsCommand.class, PassesCommand.class,
         CompileCommand.class,
         BenchCommand.class,
+        QuantizeReportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Kiln implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -44,6 +44,8 @@ final class OptCommand implements Callable<Integer> {
 
   @Mixin ModelLoader.Options model = new ModelLoader.Options();
 
+  @Mixin QuantOptions quant = new QuantOptions();
+
   @Option(names = {"-i", "--input"}, paramLabel = "X.npy", description = "For .pt/.py without --input-type: input files whose shapes type the graph.")
   List<Path> inputs = new ArrayList<>();
 
@@ -65,7 +67,7 @@ final class OptCommand implements Callable<Integer> {
 
   @Override public Integer call() throws Exception {
     if (repeat < 1) throw new CliException("--repeat " + repeat + ": must be at least 1");
-    PassManager pm = optimize.manager(dev.kiln.passes.Pipelines.level(1));
+    PassManager pm = QuantOptions.manager(quant.pipelineNoBudget(optimize.pipeline(dev.kiln.passes.Pipelines.level(1)), "optimize"));
     PrintWriter out = spec.commandLine().getOut();
     // With the IR on stdout the report goes to stderr, so that stdout stays parseable IR.
     PrintWriter report = output == null ? spec.commandLine().getErr() : out;
@@ -87,7 +89,9 @@ final class OptCommand implements Callable<Integer> {
       for (Program p0 : programs) {
         int before = p0.graph().allNodes().size();
         long t0 = System.nanoTime();
-        Program p = pm.run(p0);
+        Program p = dev.kiln.passes.quant.calib.Calibrator.withProgress(
+            quant.given() ? new ProgressBar(spec.commandLine().getErr(), "calibrating") : dev.kiln.passes.quant.calib.Calibrator.Progress.NONE,
+            () -> pm.run(p0));
         double ms = (System.nanoTime() - t0) / 1e6;
         result.add(p.graph());
         allWeights.putAll(p.weights());

@@ -50,6 +50,8 @@ final class RunCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin OptLevelOptions optimize = new OptLevelOptions();
 
+  @picocli.CommandLine.Mixin QuantOptions quant = new QuantOptions();
+
   @Override public Integer call() throws IOException {
     if (kernelThreads != null) {
       if (kernelThreads < 1) throw new CliException("--kernel-threads must be at least 1, got " + kernelThreads);
@@ -65,10 +67,12 @@ final class RunCommand implements Callable<Integer> {
           + ", got " + outputs.size() + " --output");
     List<Object> args = InputBinder.bind(g, inputs);
     List<Object> results;
+    if (quant.given() && !backend.equals("interp")) throw new CliException("--quantize runs on the interp backend; for " + backend + ", kiln compile it first");
     if (backend.equals("jvm") || backend.equals("llvm")) {
       results = JvmRunner.run(m, args, optimize, backend);
     } else {
-      dev.kiln.passes.Program p = optimize.manager("").run(dev.kiln.passes.Program.of(g, m.weights()));
+      dev.kiln.passes.Program p = QuantOptions.manager(quant.pipelineNoBudget(optimize.pipeline(""), "run"))
+          .run(dev.kiln.passes.Program.of(g, m.weights()));
       results = new Interpreter(p.graph(), p.weights()).run(args);
     }
 

@@ -28,6 +28,8 @@ public final class Passes {
     register(dev.kiln.passes.fuse.FusePass::new);
     register(dev.kiln.passes.layout.NhwcPass::new);
     register(dev.kiln.passes.memory.PlanMemoryPass::new);
+    // ---- owned by the quant package: int8 quantization (dynamic, or static from calibration)
+    register(dev.kiln.passes.quant.QuantizePass::new);
   }
 
   private static void register(Supplier<Pass> factory) {

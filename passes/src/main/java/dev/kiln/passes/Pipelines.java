@@ -26,6 +26,7 @@ public final class Pipelines {
       "fold-bn", // fold eval-mode batch norm and per-channel mul/add into conv/linear weights
       "fold",    // fold-bn leaves identities (mul by one) and dead constants behind
       "dce",     // remove the batch norms' parameter constants
+      // (quantize=dynamic|static is not part of a level; kiln compile --quantize inserts it here, before fuse)
       // ---- fuse/layout/memory passes (owned by their package's engineer) go below, in this order:
       "fuse",        // group elementwise chains, conv/linear epilogues and attention into fused nodes
       "nhwc",        // channels-last layout around convolutions, cancelling back-to-back layout changes

@@ -31,12 +31,14 @@ final class ModelClassEmitter {
   private final ClassWriter cw;
   private final PackedWeights packed;
   private final PackedGemms gemms;
+  private final QuantCalls quant;
 
   private ModelClassEmitter(KernelProgram p, String internalName) {
     this.p = p;
     this.cls = internalName;
     this.packed = new PackedWeights(p, internalName);
     this.gemms = new PackedGemms(p, internalName);
+    this.quant = new QuantCalls(p);
     // Frames need common supertypes only of our own array/object locals; never load classes to find them.
     this.cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
       @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
@@ -56,7 +58,7 @@ final class ModelClassEmitter {
     packed.declareFields(cw);
     gemms.declareFields(cw);
     for (int i = 0; i < p.references().size(); i++)
-      cw.visitField(ACC_PRIVATE | ACC_FINAL, "ref" + i, "L" + INTERP + ";", null, null).visitEnd();
+      cw.visitField(ACC_PRIVATE | ACC_FINAL, "ref" + i, "L" + quant.owner(i) + ";", null, null).visitEnd();
     constructor();
     run();
     for (Kernel k : p.init()) kernelMethod(k);
@@ -93,14 +95,14 @@ final class ModelClassEmitter {
     }
     for (int i = 0; i < p.references().size(); i++) {
       mv.visitVarInsn(ALOAD, 0);
-      mv.visitTypeInsn(NEW, INTERP);
+      mv.visitTypeInsn(NEW, quant.owner(i));
       mv.visitInsn(DUP);
       pushLongString(mv, p.references().get(i));
       mv.visitLdcInsn(p.name() + " reference #" + i);
       mv.visitMethodInsn(INVOKESTATIC, "dev/kiln/ir/text/IrParser", "parse", "(Ljava/lang/String;Ljava/lang/String;)Ldev/kiln/ir/Graph;", false);
       mv.visitVarInsn(ALOAD, 1);
-      mv.visitMethodInsn(INVOKESPECIAL, INTERP, "<init>", "(Ldev/kiln/ir/Graph;Ljava/util/Map;)V", false);
-      mv.visitFieldInsn(PUTFIELD, cls, "ref" + i, "L" + INTERP + ";");
+      mv.visitMethodInsn(INVOKESPECIAL, quant.owner(i), "<init>", "(Ldev/kiln/ir/Graph;Ljava/util/Map;)V", false);
+      mv.visitFieldInsn(PUTFIELD, cls, "ref" + i, "L" + quant.owner(i) + ";");
     }
     for (Kernel k : p.init()) callKernel(mv, k, name -> {
       mv.visitVarInsn(ALOAD, 0);
@@ -180,7 +182,7 @@ final class ModelClassEmitter {
   /** Runs reference interpreter {@code r.ref()}: arrays go in as tensors sharing them; results are copied into arrays. */
   private void reference(MethodVisitor mv, KernelEmitter util, Stmt.CallReference r, Map<String, Integer> local, int scratch) {
     mv.visitVarInsn(ALOAD, 0);
-    mv.visitFieldInsn(GETFIELD, cls, "ref" + r.ref(), "L" + INTERP + ";");
+    mv.visitFieldInsn(GETFIELD, cls, "ref" + r.ref(), "L" + quant.owner(r.ref()) + ";");
     mv.visitTypeInsn(NEW, "java/util/ArrayList");
     mv.visitInsn(DUP);
     mv.visitMethodInsn(INVOKESPECIAL, "java/util/ArrayList", "<init>", "()V", false);
@@ -190,7 +192,7 @@ final class ModelClassEmitter {
       mv.visitMethodInsn(INVOKEINTERFACE, "java/util/List", "add", "(Ljava/lang/Object;)Z", true);
       mv.visitInsn(POP);
     }
-    mv.visitMethodInsn(INVOKEVIRTUAL, INTERP, "run", "(Ljava/util/List;)Ljava/util/List;", false);
+    mv.visitMethodInsn(INVOKEVIRTUAL, quant.owner(r.ref()), "run", "(Ljava/util/List;)Ljava/util/List;", false);
     mv.visitVarInsn(ASTORE, scratch);
     for (int i = 0; i < r.outputs().size(); i++) {
       KBuffer b = p.buffer(r.outputs().get(i));

@@ -147,15 +147,11 @@ final class QuantKernels {
    * qnnpack's dynamic linear: x quantized to [0,255] from its own min/max, int32 sums of (xq - xzp)(w - wzp), then
    * {@code float(acc) * (float(w_scale) * float(x_scale)) + bias}, each step rounded to float as the SSE2 kernel does.
    */
-  static Object linearDynamic(KernelArgs a) {
-    Tensor x = a.tensor(0), w = quantizedOperand(a, 1), bias = a.optTensor(2);
-    if (x.rank() == 0 || w.rank() != 2) throw a.fail("expected input [..., in] and weight [out, in], got " + Values.describe(x) + " and " + Values.describe(w));
-    int k = Math.toIntExact(x.size(-1)), n = Math.toIntExact(w.size(0));
-    if (w.size(1) != k) throw a.fail("input features " + k + " do not match weight " + Tensor.dims(w.shape()));
-    if (bias != null && (bias.rank() != 1 || bias.size(0) != n)) throw a.fail("bias " + Values.describe(bias) + " does not match " + n + " outputs");
-    Quant wq = quantOf(a, a.node().operand(1));
-    float[] xa = x.toFloatArray();
-    int rows = k == 0 ? 0 : xa.length / k;
+  /**
+   * The per-call qu8 parameters q.linear_dynamic picks for its input: min and max over all values (both widened to
+   * include 0), over the full [0,255] range as qnnpack does.
+   */
+  static double[] dynamicParams(float[] xa) {
     float min = 0f, max = 0f;
     if (xa.length > 0) {
       min = Float.POSITIVE_INFINITY;
@@ -165,7 +161,19 @@ final class QuantKernels {
         max = Math.max(max, v);
       }
     }
-    double[] p = chooseParams(min, max, 0, 255);
+    return chooseParams(min, max, 0, 255);
+  }
+
+  static Object linearDynamic(KernelArgs a) {
+    Tensor x = a.tensor(0), w = quantizedOperand(a, 1), bias = a.optTensor(2);
+    if (x.rank() == 0 || w.rank() != 2) throw a.fail("expected input [..., in] and weight [out, in], got " + Values.describe(x) + " and " + Values.describe(w));
+    int k = Math.toIntExact(x.size(-1)), n = Math.toIntExact(w.size(0));
+    if (w.size(1) != k) throw a.fail("input features " + k + " do not match weight " + Tensor.dims(w.shape()));
+    if (bias != null && (bias.rank() != 1 || bias.size(0) != n)) throw a.fail("bias " + Values.describe(bias) + " does not match " + n + " outputs");
+    Quant wq = quantOf(a, a.node().operand(1));
+    float[] xa = x.toFloatArray();
+    int rows = k == 0 ? 0 : xa.length / k;
+    double[] p = dynamicParams(xa);
     float xs = (float) p[0];
     int xz = (int) p[1];
     float inv = 1f / xs;
