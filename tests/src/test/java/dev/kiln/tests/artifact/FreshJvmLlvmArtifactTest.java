@@ -21,14 +21,11 @@ import dev.kiln.runtime.artifact.ArtifactWriter;
 import dev.kiln.runtime.artifact.NativeFiles;
 import dev.kiln.runtime.exec.KilnModel;
 import dev.kiln.runtime.interp.Interpreter;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,28 +84,7 @@ class FreshJvmLlvmArtifactTest {
     ArtifactWriter.writeNative(out, p.graph(), used, pipeline, new NativeFiles(aot.library(), aot.planJson(), aot.cpu(), aot.features()));
   }
 
-  /** As FreshJvmArtifactTest: this JVM's {@code java}, a class path of exactly runtime, ir and RunArtifactMain. */
   private String runInFreshJvm(Path artifact, Path in, List<Path> outs) throws Exception {
-    String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("this JVM's command is unknown"));
-    List<String> cp = new ArrayList<>();
-    for (Class<?> c : List.of(RunArtifactMain.class, KilnModel.class, Graph.class)) {
-      String loc = Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-      if (!cp.contains(loc)) cp.add(loc);
-    }
-    String codegen = Path.of(AotModelCompiler.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    String javacpp = Path.of(org.bytedeco.javacpp.Pointer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    assertTrue(!cp.contains(codegen) && !cp.contains(javacpp), "the child must run without LLVM: " + cp);
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-cp", String.join(File.pathSeparator, cp), RunArtifactMain.class.getName(), artifact.toString(), in.toString(), "--"));
-    for (Path o : outs) cmd.add(o.toString());
-    Path stdout = dir.resolve("child.out"), stderr = dir.resolve("child.err");
-    Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("the child JVM did not finish in 120 s: " + String.join(" ", cmd));
-    }
-    String out = Files.readString(stdout), err = Files.readString(stderr);
-    assertEquals(0, p.exitValue(), "child JVM failed: " + String.join(" ", cmd) + "\n--- stdout\n" + out + "--- stderr\n" + err);
-    return out;
+    return FreshJvm.run(dir, artifact, in, outs, AotModelCompiler.class, org.bytedeco.javacpp.Pointer.class);
   }
 }
