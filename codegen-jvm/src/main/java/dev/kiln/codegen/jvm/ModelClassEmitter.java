@@ -18,7 +18,8 @@ import org.objectweb.asm.MethodVisitor;
 /**
  * Emits the one class of a model: {@code final class X implements dev.kiln.runtime.exec.CompiledModel}. Fields hold
  * only what never changes after construction (weight arrays, re-laid-out weights, reference interpreters), so one
- * instance is thread-safe; {@code run} allocates its activation arrays per call as locals. Each kernel is a private
+ * instance is thread-safe; {@code run} takes its f32 temps from a {@code TempArena} frame that no other run holds
+ * ({@link TempSlots}: temps of disjoint lifetimes share a slot) and allocates the rest per call as locals. Each kernel is a private
  * method whose parameters are the distinct arrays it touches; reference calls are emitted inline in {@code run}.
  */
 final class ModelClassEmitter {
@@ -32,6 +33,7 @@ final class ModelClassEmitter {
   private final PackedWeights packed;
   private final PackedGemms gemms;
   private final QuantCalls quant;
+  private final TempSlots temps;
 
   private ModelClassEmitter(KernelProgram p, String internalName) {
     this.p = p;
@@ -39,6 +41,7 @@ final class ModelClassEmitter {
     this.packed = new PackedWeights(p, internalName);
     this.gemms = new PackedGemms(p, internalName);
     this.quant = new QuantCalls(p);
+    this.temps = new TempSlots(p);
     // Frames need common supertypes only of our own array/object locals; never load classes to find them.
     this.cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
       @Override protected String getCommonSuperClass(String a, String b) { return "java/lang/Object"; }
@@ -57,6 +60,7 @@ final class ModelClassEmitter {
         cw.visitField(ACC_PRIVATE | ACC_FINAL, field(b.name()), arrayDesc(b.type()), null, null).visitEnd();
     packed.declareFields(cw);
     gemms.declareFields(cw);
+    temps.declareField(cw);
     for (int i = 0; i < p.references().size(); i++)
       cw.visitField(ACC_PRIVATE | ACC_FINAL, "ref" + i, "L" + quant.owner(i) + ";", null, null).visitEnd();
     constructor();
@@ -111,6 +115,7 @@ final class ModelClassEmitter {
     });
     packed.packInConstructor(mv, util);
     gemms.packInConstructor(mv, util);
+    temps.construct(mv, util, cls);
     mv.visitInsn(RETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();
@@ -131,7 +136,8 @@ final class ModelClassEmitter {
     mv.visitCode();
     KernelEmitter util = new KernelEmitter(mv, n -> -1, n -> null, 2);
     Map<String, Integer> local = new HashMap<>();
-    int next = 2;
+    int next = 2, frame = -1;
+    if (temps.any()) temps.take(mv, cls, frame = next++); // this run's frame of temps kept between runs
     for (KBuffer b : p.buffers().values()) {
       if (b.role() == KBuffer.Role.ALIAS) continue;
       int slot = next++;
@@ -152,6 +158,7 @@ final class ModelClassEmitter {
         }
         default -> {
           if (b.type() == KType.OBJ) mv.visitInsn(ACONST_NULL);
+          else if (temps.slot(b.name()) >= 0) temps.pushArray(mv, util, frame, b.name());
           else {
             util.pushInt((int) b.numel());
             newArray(mv, b.type());
@@ -174,6 +181,7 @@ final class ModelClassEmitter {
       mv.visitMethodInsn(INVOKEINTERFACE, "java/util/List", "add", "(Ljava/lang/Object;)Z", true);
       mv.visitInsn(POP);
     }
+    if (temps.any()) temps.give(mv, cls, frame);
     mv.visitInsn(ARETURN);
     mv.visitMaxs(0, 0);
     mv.visitEnd();

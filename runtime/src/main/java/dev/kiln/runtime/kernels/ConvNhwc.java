@@ -115,9 +115,11 @@ final class ConvNhwc {
         int pc = b * Gemm.KC, kc = Math.min(Gemm.KC, kdim - pc);
         int bBase = pb.at(pc, kc, jc);
         boolean accumulate = b > 0, epi = b == blocks - 1 && epilogue;
+        // A last panel exactly one vector wide goes by 16-row narrow tiles (no half-empty MR x NR tiles).
+        int wide = nc % NR == L ? nc - L : nc;
         for (int ir = i0; ir < i1; ir += MR) {
           int mr = Math.min(MR, i1 - ir), cRow = yOff + ir * oc + jc;
-          for (int jr = 0; jr < nc; jr += NR) {
+          for (int jr = 0; jr < wide; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             if (mr == MR && nr == NR)
               ConvTile.tile(a, rows, ir, segOff, segLen, blockSeg[b], blockSeg[b + 1], pb.data, bBase + jr * kc, y, cRow + jr, oc, accumulate, bias, jc + jr,
@@ -126,6 +128,15 @@ final class ConvNhwc {
               ConvTile.raggedTile(a, rows, ir, segOff, segLen, blockSeg[b], blockSeg[b + 1], pb.data, bBase + jr * kc, y, cRow + jr, oc, accumulate,
                   bias, jc + jr, mr, nr, tmp, epi, res, lo, hi);
           }
+        }
+        if (wide < nc) {
+          int ir = i0, bIdx = bBase + wide * kc;
+          for (; ir + ConvNarrowTile.ROWS <= i1; ir += ConvNarrowTile.ROWS)
+            ConvNarrowTile.tile(a, rows, ir, segOff, segLen, blockSeg[b], blockSeg[b + 1], pb.data, bIdx, y, yOff + ir * oc + jc + wide, oc,
+                accumulate, bias, jc + wide, epi, res, lo, hi);
+          for (; ir < i1; ir += MR)
+            ConvTile.raggedTile(a, rows, ir, segOff, segLen, blockSeg[b], blockSeg[b + 1], pb.data, bIdx, y, yOff + ir * oc + jc + wide, oc,
+                accumulate, bias, jc + wide, Math.min(MR, i1 - ir), L, tmp, epi, res, lo, hi);
         }
       }
     }

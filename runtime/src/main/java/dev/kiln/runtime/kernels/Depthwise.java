@@ -14,6 +14,8 @@ final class Depthwise {
 
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int L = S.length();
+  /** -Dkiln.depthwise.row=false keeps the pixel-outermost 3x3 paths ({@link #quad3x3}), to measure {@link DepthwiseRow}. */
+  private static final boolean ROW = !"false".equals(System.getProperty("kiln.depthwise.row"));
 
   /** NCHW: weight [c][kh][kw]; planes (image, channel) are split over threads. */
   static void nchw(ConvParams p, float[] x, int xOff, float[] wt, float[] bias, float[] y, int yOff) {
@@ -74,6 +76,7 @@ final class Depthwise {
     int cv = c - c % L;
     boolean k3 = kh == 3 && kw == 3 && p.dilH() == 1 && p.dilW() == 1;
     boolean k3s1 = k3 && p.strideW() == 1, k3s2 = k3 && p.strideW() == 2;
+    boolean k3row = ROW && (k3s1 || k3s2);
     Threads.TaskBody row = t -> {
       int img = t / oh, oy = t % oh, xi = xOff + img * p.h() * p.w() * c;
       int ky0 = 0, ky1 = kh;
@@ -81,6 +84,16 @@ final class Depthwise {
       while (ky1 > ky0 && oy * p.strideH() - p.padH() + (ky1 - 1) * p.dilH() >= p.h()) ky1--;
       int dstRow = yOff + (img * oh + oy) * ow * c;
       int ox = 0;
+      if (k3row && ky0 == 0 && ky1 == 3) {
+        // Pixels [oxa, oxb) have all nine taps inside: DepthwiseRow, channel vectors outermost; the rest pixel by pixel.
+        int sw = p.strideW(), oxa = Math.min(ow, Math.ceilDiv(p.padW(), sw)), oxb = Math.max(oxa, Math.min(ow, Math.floorDiv(p.w() - 3 + p.padW(), sw) + 1));
+        for (; ox < oxa; ox++) pixel(p, x, xi, taps, b, y, dstRow + ox * c, res, lo, hi, oy, ox, 0, 3, clipLo(p, ox), clipHi(p, ox), cv);
+        int x0 = xi + ((oy * p.strideH() - p.padH()) * p.w() + oxa * sw - p.padW()) * c;
+        DepthwiseRow.run(x, x0, p.w() * c, c, sw, taps, b, y, dstRow + oxa * c, res, lo, hi, oxb - oxa, cv);
+        if (cv < c) for (; ox < oxb; ox++) pixelTail(p, x, xi, taps, b, y, dstRow + ox * c, res, lo, hi, oy, ox, 0, 3, cv);
+        for (ox = oxb; ox < ow; ox++) pixel(p, x, xi, taps, b, y, dstRow + ox * c, res, lo, hi, oy, ox, 0, 3, clipLo(p, ox), clipHi(p, ox), cv);
+        return;
+      }
       while (ox < ow) {
         int kx0 = 0, kx1 = kw, ix0 = ox * p.strideW() - p.padW();
         while (kx0 < kw && ix0 + kx0 * p.dilW() < 0) kx0++;
@@ -101,6 +114,20 @@ final class Depthwise {
     int rows = p.n() * oh;
     if ((long) rows * ow * c * kh * kw < 1 << 16) for (int t = 0; t < rows; t++) row.run(t);
     else Threads.forEach(rows, row);
+  }
+
+  /** First kx tap of output column ox inside the input. */
+  private static int clipLo(ConvParams p, int ox) {
+    int kx = 0, ix0 = ox * p.strideW() - p.padW();
+    while (kx < p.kw() && ix0 + kx * p.dilW() < 0) kx++;
+    return kx;
+  }
+
+  /** One past the last kx tap of output column ox inside the input. */
+  private static int clipHi(ConvParams p, int ox) {
+    int kx = p.kw(), ix0 = ox * p.strideW() - p.padW();
+    while (kx > 0 && ix0 + (kx - 1) * p.dilW() >= p.w()) kx--;
+    return kx;
   }
 
   /** One output pixel at y[dst]: taps ky in [ky0, ky1), kx in [kx0, kx1) (the ones inside the input). */

@@ -69,17 +69,20 @@ final class Warmup {
    */
   private static int convs(long deadline) {
     ConvParams p = ConvParams.of(1, 32, 10, 10, GemmKernel.NR + 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+    // One vector past a panel: the narrow tiles (ConvNarrowTile) of oc = 16, 48, 144 ...
+    ConvParams pn = ConvParams.of(1, 32, 10, 10, GemmKernel.NR + GemmKernel.L, 1, 1, 1, 1, 0, 0, 1, 1, 1);
     ConvParams dw = ConvParams.of(1, 64, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64);
     float[] x = new float[(int) dw.inputSize()], w = new float[(int) p.weightSize()], wd = new float[(int) dw.weightSize()];
-    float[] bias = new float[64], y = new float[(int) Math.max(p.outputSize(), dw.outputSize())], res = new float[y.length];
-    PackedMatrix[] packed = Conv2d.prepack(p, w, true);
-    if (packed == null) return 0;
+    float[] bias = new float[64], y = new float[(int) Math.max(Math.max(p.outputSize(), pn.outputSize()), dw.outputSize())], res = new float[y.length];
+    PackedMatrix[] packed = Conv2d.prepack(p, w, true), packedN = Conv2d.prepack(pn, new float[(int) pn.weightSize()], true);
+    if (packed == null || packedN == null) return 0;
     // Compiled, the pair takes a few tens of microseconds; interpreted, milliseconds.
     long fastNanos = 100_000;
     int reps = 0, fastInARow = 0;
     while (fastInARow < 5 && System.nanoTime() < deadline) {
       long t = System.nanoTime();
       ConvNhwc.run(p, x, 0, packed[0], bias, y, 0, (reps & 1) == 0 ? res : null, 0f, Float.POSITIVE_INFINITY);
+      ConvNhwc.run(pn, x, 0, packedN[0], bias, y, 0, (reps & 1) == 0 ? res : null, 0f, Float.POSITIVE_INFINITY);
       Depthwise.nhwc(dw, x, 0, wd, bias, y, 0, (reps & 1) == 0 ? res : null, 0f, 6f);
       fastInARow = System.nanoTime() - t < fastNanos ? fastInARow + 1 : 0;
       reps++;

@@ -28,6 +28,9 @@ class Conv2dTest {
       {1, 4, 7, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4},       // channel multiplier 2 (grouped, not depthwise)
       {1, 2, 5, 5, 3, 5, 5, 1, 1, 0, 0, 1, 1, 1},       // kernel as large as the input: 1x1 output
       {2, 37, 13, 13, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // channel counts off the tile sizes
+      {2, 48, 9, 14, 48, 3, 3, 1, 1, 1, 1, 1, 1, 48},   // depthwise 3x3 rows (DepthwiseRow): quads, single pixels, edges
+      {1, 35, 12, 15, 35, 3, 3, 2, 2, 1, 1, 1, 1, 35},  // depthwise 3x3 stride 2 rows, channel tail
+      {1, 32, 7, 9, 32, 3, 3, 1, 2, 0, 2, 1, 1, 32},    // depthwise 3x3: no padding along h, two columns along w
   };
 
   static ConvParams params(int[] a) {

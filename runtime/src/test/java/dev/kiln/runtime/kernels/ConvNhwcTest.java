@@ -28,6 +28,10 @@ class ConvNhwcTest {
       {1, 300, 5, 6, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // kdim 2700: many depth blocks split kernel rows
       {1, 20, 10, 11, 16, 3, 3, 1, 2, 2, 1, 2, 3, 1},   // dilation (per-tap segments), uneven stride/padding
       {1, 16, 3, 3, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1},      // fewer output pixels than one tile row block
+      {1, 32, 9, 13, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1},    // oc = 16: narrow tiles (one vector on AVX-512) and ragged rows
+      {1, 24, 17, 19, 48, 1, 1, 1, 1, 0, 0, 1, 1, 1},   // oc = 48 (NR + L on AVX-512): wide then narrow, rows over blocks
+      {1, 20, 11, 11, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // oc = 24 (NR + L on AVX2), padded 3x3
+      {1, 300, 6, 6, 144, 1, 1, 1, 1, 0, 0, 1, 1, 1},   // oc = 144, two depth blocks through the narrow tile
   };
 
   static PackedMatrix[] packed(ConvParams p, float[] wh) {
@@ -64,7 +68,8 @@ class ConvNhwcTest {
   void fusedEpilogueEqualsSeparateLoop() {
     long seed = 200;
     float[][] bounds = {{0f, Float.POSITIVE_INFINITY}, {0f, 6f}, {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY}};
-    int[][] cases = {CASES[0], CASES[2], CASES[3], Conv2dTest.CASES[6], Conv2dTest.CASES[7], Conv2dTest.CASES[3]};
+    int[][] cases = {CASES[0], CASES[2], CASES[3], CASES[7], CASES[8], Conv2dTest.CASES[6], Conv2dTest.CASES[7], Conv2dTest.CASES[3],
+        Conv2dTest.CASES[12], Conv2dTest.CASES[13]};
     for (int[] a : cases) {
       for (float[] lohi : bounds) {
         for (boolean withResidual : new boolean[] {false, true}) {
@@ -89,7 +94,8 @@ class ConvNhwcTest {
 
   @Test
   void threadCountDoesNotChangeBits() {
-    int[][] big = {{2, 32, 20, 20, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 64, 30, 30, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1}};
+    int[][] big = {{2, 32, 20, 20, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1}, {1, 64, 30, 30, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1},
+        {1, 32, 30, 30, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1}};
     for (int[] a : big) {
       ConvParams p = Conv2dTest.params(a);
       Random r = new Random(9);
