@@ -16,5 +16,11 @@ public interface BenchTarget extends AutoCloseable {
    */
   float[] run(boolean fetch);
 
+  /**
+   * How long the last {@link #run} took counting only what a timed call does (not the copy of the output a fetch
+   * makes), in nanoseconds; -1 when the target does not measure it (then the race times the whole call).
+   */
+  default long lastRunNanos() { return -1; }
+
   @Override default void close() {}
 }

@@ -4,10 +4,15 @@ package dev.kiln.bench;
  * Times two targets on the same input in one process, alternating A, B, A, B ... so that drift (other processes'
  * load, frequency changes, GC) falls on both sides alike.
  *
- * <p>Order of calls: each side's first call (timed alone as the first-call latency, and its output checked against
- * the reference: a wrong answer throws before anything is timed); then {@link Plan#warmupPairs} untimed pairs whose
- * duration sets the iteration count for the budget; then the timed pairs; then one more checked call per side, so a
- * runtime that corrupts its state while running is caught too.
+ * <p>Order of calls: each side's first call ({@link #first}: timed alone as the first-call latency, and its output
+ * checked against the reference: a wrong answer throws before anything is timed); then {@link Plan#warmupPairs}
+ * untimed pairs whose duration sets the iteration count for the budget; then the timed pairs; then one more checked
+ * call per side, so a runtime that corrupts its state while running is caught too.
+ *
+ * <p>A first call is timed as a timed call is: the run alone, as {@link BenchTarget#lastRunNanos} reports it, not
+ * the copy of its output for the check (which the timed calls do not make either). The bench makes each side's first
+ * call right after that side's own setup ({@link #first}, then {@link #race}), so neither side's first call follows
+ * the other side's setup.
  */
 public final class Race {
   private Race() {}
@@ -48,6 +53,31 @@ public final class Race {
   }
 
   /**
+   * One side's first call.
+   *
+   * @param ms its time in milliseconds (includes lazy initialisation and cold code, not the output's copy)
+   * @param maxAbsDiff its output's largest difference from the reference
+   */
+  public record First(double ms, double maxAbsDiff) {}
+
+  /**
+   * Makes {@code t}'s first call, times it and checks its output. Call it right after the target's setup.
+   *
+   * @param what names the model, batch and threads for messages, e.g. {@code "mlp b1 t1"}
+   * @throws WrongAnswerException if the output disagrees with the reference
+   */
+  public static First first(String what, BenchTarget t, float[] reference, double tol) {
+    long t0 = System.nanoTime();
+    float[] out = t.run(true);
+    long wall = System.nanoTime() - t0;
+    long run = t.lastRunNanos();
+    double diff = OutputCheck.maxAbsDiff(t.label() + " " + what, out, reference, tol);
+    return new First((run >= 0 ? run : wall) / 1e6, diff);
+  }
+
+  /**
+   * Both sides' first calls ({@link #first}, A then B), then {@link #race}.
+   *
    * @param what names the model, batch and threads for messages, e.g. {@code "mlp b1 t1"}
    * @param a first target (Kiln), not null
    * @param b second target (the peer), not null
@@ -56,15 +86,18 @@ public final class Race {
    * @throws WrongAnswerException if either side's output disagrees with the reference (then nothing is timed)
    */
   public static Result run(String what, BenchTarget a, BenchTarget b, float[] reference, double tol, Plan plan) {
-    long t0 = System.nanoTime();
-    float[] outA = a.run(true);
-    long firstA = System.nanoTime() - t0;
-    t0 = System.nanoTime();
-    float[] outB = b.run(true);
-    long firstB = System.nanoTime() - t0;
-    double diffA = OutputCheck.maxAbsDiff(a.label() + " " + what, outA, reference, tol);
-    double diffB = OutputCheck.maxAbsDiff(b.label() + " " + what, outB, reference, tol);
+    First fa = first(what, a, reference, tol);
+    First fb = first(what, b, reference, tol);
+    return race(what, a, fa, b, fb, reference, tol, plan);
+  }
 
+  /**
+   * The race proper, after both first calls.
+   *
+   * @throws WrongAnswerException if either side's output disagrees with the reference after timing
+   */
+  public static Result race(String what, BenchTarget a, First firstA, BenchTarget b, First firstB, float[] reference, double tol,
+                            Plan plan) {
     // Warm-up; the pair time for the iteration count is the mean of its second half, after the JIT's first tiers.
     long w0 = System.nanoTime();
     long[] warmNs = new long[plan.maxPairs() + plan.warmupPairs()];
@@ -91,6 +124,7 @@ public final class Race {
     }
     OutputCheck.maxAbsDiff(a.label() + " " + what + " (after timing)", a.run(true), reference, tol);
     OutputCheck.maxAbsDiff(b.label() + " " + what + " (after timing)", b.run(true), reference, tol);
-    return new Result(LatencyStats.of(nsA), LatencyStats.of(nsB), firstA / 1e6, firstB / 1e6, diffA, diffB, pairs);
+    return new Result(LatencyStats.of(nsA), LatencyStats.of(nsB), firstA.ms(), firstB.ms(), firstA.maxAbsDiff(),
+        firstB.maxAbsDiff(), pairs);
   }
 }

@@ -14,6 +14,8 @@ final class FakeTarget implements BenchTarget {
   private final int wrongAfter;
   private int calls;
   boolean closed;
+  /** What {@link #lastRunNanos} reports (-1: not measured, as the interface's default). */
+  long runNanos = -1;
 
   /** @param wrongAfter calls answered correctly before the output turns wrong (Integer.MAX_VALUE: never) */
   FakeTarget(String label, float[] output, List<String> log, int wrongAfter) {
@@ -34,6 +36,8 @@ final class FakeTarget implements BenchTarget {
     if (calls > wrongAfter) o[0] += 1;
     return o;
   }
+
+  @Override public long lastRunNanos() { return runNanos; }
 
   @Override public void close() { closed = true; }
 }

@@ -34,6 +34,38 @@ class RaceTest {
   }
 
   @Test
+  void aFirstCallCountsTheRunAloneWhenTheTargetMeasuresIt() {
+    List<String> log = new ArrayList<>();
+    var measured = new FakeTarget("A", REF, log, Integer.MAX_VALUE);
+    measured.runNanos = 1_234_000;
+    Race.First f = Race.first("tiny b1 t1", measured, REF, 1e-3);
+    assertEquals(1.234, f.ms(), 1e-9, "the target's own time of the run, without the copy of its output");
+    assertEquals(0.0, f.maxAbsDiff());
+    assertEquals(List.of("A*"), log, "one fetched call");
+
+    var unmeasured = new FakeTarget("B", REF, log, Integer.MAX_VALUE);
+    long t0 = System.nanoTime();
+    double ms = Race.first("tiny b1 t1", unmeasured, REF, 1e-3).ms();
+    assertTrue(ms >= 0 && ms <= (System.nanoTime() - t0) / 1e6, "without a measured run: the whole call, " + ms + " ms");
+  }
+
+  @Test
+  void firstCallsMadeApartAreThoseTheRaceReports() {
+    List<String> log = new ArrayList<>();
+    var a = new FakeTarget("A", REF, log, Integer.MAX_VALUE);
+    var b = new FakeTarget("B", REF, log, Integer.MAX_VALUE);
+    b.runNanos = 7_000_000;
+    Race.First fb = Race.first("tiny", b, REF, 1e-3); // B's setup and first call, then A's: as the bench orders them
+    a.runNanos = 3_000_000;
+    Race.First fa = Race.first("tiny", a, REF, 1e-3);
+    Race.Result r = Race.race("tiny", a, fa, b, fb, REF, 1e-3, PLAN);
+    assertEquals(List.of("B*", "A*", "A", "B"), log.subList(0, 4), log.toString());
+    assertEquals(3.0, r.firstCallMsA(), 1e-9);
+    assertEquals(7.0, r.firstCallMsB(), 1e-9);
+    assertEquals(List.of("A*", "B*"), log.subList(log.size() - 2, log.size()), "checked again after timing: " + log);
+  }
+
+  @Test
   void refusesToTimeAWrongAnswer() {
     List<String> log = new ArrayList<>();
     var kiln = new FakeTarget("kiln-interp", REF, log, Integer.MAX_VALUE);

@@ -92,6 +92,8 @@ class TinyRaceTest {
       assertEquals(3, r.pairs());
       assertTrue(r.maxAbsDiffA() < 1e-5 && r.maxAbsDiffB() < 1e-5, r.toString());
       assertTrue(r.firstCallMsA() > 0 && r.firstCallMsB() > 0);
+      // Both sides time their fetched calls themselves (the run without the copy-out): the first call counts that.
+      assertTrue(k.lastRunNanos() > 0 && o.lastRunNanos() > 0, k.lastRunNanos() + " / " + o.lastRunNanos());
     }
   }
 

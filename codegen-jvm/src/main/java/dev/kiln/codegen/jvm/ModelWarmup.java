@@ -13,8 +13,10 @@ import java.util.List;
  * The warm-up {@link JvmCompiled#instantiate} gives a freshly built model, so that its first real call does not pay
  * for the JIT: this class finds the program's input shapes; {@link FirstCallWarmup} runs the model on made-up inputs
  * of those shapes until its code is compiled and its speed has settled (a fixed 3-20 runs left small models
- * interpreted: their first call measured 100-3000x the median).
- * {@code -Dkiln.jvm.warmup=false} turns it off.
+ * interpreted: their first call measured 100-3000x the median), within 2 s of the instantiating thread's CPU time
+ * (8 s of wall-clock time at most). The inputs come in several kinds of list, on the heap and in native memory, so
+ * the caller's own kind does not deoptimize the compiled code at the first real call.
+ * {@code -Dkiln.jvm.warmup=false} turns it off; {@code -Dkiln.jvm.warmup.log=true} prints what it did.
  */
 public final class ModelWarmup {
   private ModelWarmup() {}

@@ -8,8 +8,11 @@ import dev.kiln.ir.DType;
 import dev.kiln.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,12 +90,74 @@ class FirstCallWarmupTest {
   }
 
   @Test
+  void theBudgetCountsTheWarmingThreadsCpuTimeNotTheWallClock() {
+    // A loaded machine: each run takes 1 ms of the thread's CPU but 2 ms of wall time (the JIT never goes quiet, so
+    // it never settles). The CPU budget is not spent when the wall clock passes it; later the wall-clock cap ends a
+    // warm-up that gets even less of the CPU.
+    long[] wall = {0}, cpu = {0};
+    IntConsumer run = i -> {
+      wall[0] += 2_000_000;
+      cpu[0] += 1_000_000;
+    };
+    FirstCallWarmup.Outcome o = FirstCallWarmup.loop(run, () -> wall[0], () -> cpu[0], () -> cpu[0], FirstCallWarmup.BUDGET_MILLIS);
+    assertEquals(FirstCallWarmup.Stop.BUDGET, o.stop(), "the CPU budget (" + FirstCallWarmup.BUDGET_MILLIS + " ms) comes first: " + o);
+    assertEquals(FirstCallWarmup.BUDGET_MILLIS, o.runs(), "one CPU millisecond per run: " + o);
+
+    wall[0] = cpu[0] = 0;
+    IntConsumer starved = i -> {
+      wall[0] += 10_000_000;
+      cpu[0] += 1_000_000;
+    };
+    o = FirstCallWarmup.loop(starved, () -> wall[0], () -> cpu[0], () -> cpu[0], FirstCallWarmup.BUDGET_MILLIS);
+    assertEquals(FirstCallWarmup.Stop.WALL, o.stop(), o.toString());
+    assertEquals(FirstCallWarmup.WALL_FACTOR * FirstCallWarmup.BUDGET_MILLIS / 10, o.runs(), o.toString());
+  }
+
+  @Test
+  void eachRunIsToldItsNumberAndTheOutcomeSaysWhyItStopped() {
+    List<Integer> seen = new ArrayList<>();
+    long[] clock = {0};
+    FirstCallWarmup.Outcome o = FirstCallWarmup.loop(i -> {
+      seen.add(i);
+      clock[0] += 1_000;
+      if (i == 9) throw new IllegalStateException("made-up inputs rejected");
+    }, () -> clock[0], () -> clock[0], null, FirstCallWarmup.BUDGET_MILLIS);
+    assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), seen);
+    assertEquals(FirstCallWarmup.Stop.THREW, o.stop());
+    assertEquals(9, o.runs(), "the run that threw does not count");
+  }
+
+  @Test
+  void namedInputsComeInSeveralKindsOfMapWithTheSameEntries() {
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    named.put("b", Tensor.zeros(DType.F32, 2));
+    named.put("a", Tensor.zeros(DType.I64, 1));
+    List<Map<String, Tensor>> kinds = FirstCallWarmup.mapKinds(named);
+    Set<Class<?>> classes = new HashSet<>();
+    for (Map<String, Tensor> m : kinds) {
+      assertEquals(named, m);
+      classes.add(m.getClass());
+    }
+    assertEquals(kinds.size(), classes.size(), "each a different class: " + classes);
+    assertTrue(kinds.size() >= 4, classes.toString());
+  }
+
+  @Test
   void inputsComeInSeveralKindsOfListWithTheSameTensors() {
     Tensor x = FirstCallWarmup.sample(DType.F32, new long[] {2, 3});
     SimulatedJit m = new SimulatedJit(0, 0, 0);
     warm(m, List.of(x));
     assertTrue(m.listKinds.size() >= 4, "list kinds: " + m.listKinds);
-    for (List<Object> in : m.seen) assertEquals(List.of(x), in);
+    boolean heap = false, offHeap = false;
+    for (List<Object> in : m.seen) {
+      assertEquals(1, in.size());
+      Tensor t = (Tensor) in.get(0);
+      assertArrayEquals(x.toFloatArray(), t.toFloatArray(), "the same values in every run");
+      assertArrayEquals(x.shape(), t.shape());
+      heap |= !t.segment().isNative();
+      offHeap |= t.segment().isNative();
+    }
+    assertTrue(heap && offHeap, "tensors on the heap and in native memory, as callers pass them");
   }
 
   @Test

@@ -92,6 +92,29 @@ class JvmArtifactTest {
   }
 
   @Test
+  void afterTheWarmUpEveryKindOfCallGivesTheSameBits() throws IOException {
+    // The warm-up goes through run(Map) and run(Tensor...) with several kinds of map and with heap and native
+    // tensors; whichever the caller then uses, the answer is the interpreter's.
+    String fixed = SCALE.replace("f32[N,4]", "f32[3,4]");
+    KilnModel m = KilnModel.load(jvmArtifact(ProbedScaleModel.class, ProbedScaleModel.class.getName(), Target.host(), fixed));
+    Tensor x = random(11, 3, 4);
+    int[] want = KilnModelTest.bits((Tensor) new Interpreter(parse(fixed), WEIGHTS).run(List.of(x)).getFirst());
+    Tensor offHeap = FirstCallWarmup.offHeap(x);
+    assertTrue(offHeap.segment().isNative());
+    assertArrayEquals(want, KilnModelTest.bits(m.run(offHeap).getFirst()));
+    assertArrayEquals(want, KilnModelTest.bits(m.run(x).getFirst()));
+    for (Map<String, Tensor> named : FirstCallWarmup.mapKinds(Map.of("x", x)))
+      assertArrayEquals(want, KilnModelTest.bits(m.run(named).get("y")), named.getClass().getName());
+  }
+
+  @Test
+  void theWarmUpBudgetIsTwoSecondsForJvmHalfASecondForLlvmNoneForTheInterpreter() {
+    assertEquals(FirstCallWarmup.BUDGET_MILLIS, KilnModel.warmUpMillis("jvm"));
+    assertEquals(500, KilnModel.warmUpMillis("llvm"));
+    assertEquals(0, KilnModel.warmUpMillis("interp"));
+  }
+
+  @Test
   void anotherVectorWidthIsNotedAndANewerJavaRefused() throws IOException {
     Target host = Target.host();
     KilnModel m = KilnModel.load(jvmArtifact(ScaleModel.class, ScaleModel.class.getName(), new Target(host.javaFeature(), 8192)));
