@@ -47,6 +47,18 @@ final class ConvExpansion {
     return conv.nhwc() && !pointwise(q) && !depthwise(q) && q[1] / q[13] >= MIN_SHARED_CHANNELS;
   }
 
+  /** Off ({@code -Dkiln.llvm.biasGemm=false}, for measuring): pointwise convolutions fill the bias, then accumulate. */
+  static final boolean BIAS_GEMM = !"false".equals(System.getProperty("kiln.llvm.biasGemm"));
+
+  /**
+   * True for a channels-last one-group pointwise convolution with a bias: with its weight packed at init the emitters
+   * run it as one {@link GemmLibrary#callPackedBias} (y = bias + x W^T, no fill pass), over rows {@code n*oh*ow}.
+   */
+  static boolean pointwiseBias(Stmt.Conv conv) {
+    int[] q = conv.params();
+    return BIAS_GEMM && conv.nhwc() && pointwise(q) && q[13] == 1 && conv.bias() != null;
+  }
+
   /**
    * Fewest channels per group for the shared im2col routine: its channel loop has a run-time trip count, which
    * costs more than the copy itself for a first layer's 3 channels (a constant-size nest is unrolled instead).
@@ -80,7 +92,7 @@ final class ConvExpansion {
 
   static List<Stmt> expand(Stmt.Conv conv, String tag) {
     int[] q = conv.params();
-    if (depthwise(q)) return conv.nhwc() ? depthwiseNhwc(conv, tag) : depthwiseLoops(conv, tag);
+    if (depthwise(q)) return !conv.nhwc() ? depthwiseLoops(conv, tag) : PER_TAP ? depthwiseNhwcPerTap(conv, tag) : depthwiseNhwc(conv, tag);
     return im2colGemm(conv, tag);
   }
 
@@ -138,10 +150,39 @@ final class ConvExpansion {
   /**
    * Channels-last depthwise: channels innermost everywhere so every loop is a contiguous vector loop. The weights
    * ([c][kh][kw]) are first copied tap-major into the scratch area ({@link #COL}: [kh*kw][c], a few KB per run);
-   * then per output pixel y[.., c] = bias, and per tap y[.., c] += x[.., c] * w[tap][c] (the padding test depends
-   * on the pixel and tap only, so it is outside the channel loop after LLVM hoists it).
+   * then per output pixel and channel acc = bias + sum over taps of x[.., c] * w[tap][c], taps inside the channel
+   * loop: LLVM unrolls the constant tap loops, so the channel loop is innermost and vectorizes with the accumulator
+   * in a register (one store of y per pixel instead of a load and store per tap). The padding test depends on the
+   * pixel and tap only, so it is a broadcast select in the vector loop.
    */
   private static List<Stmt> depthwiseNhwc(Stmt.Conv cv, String t) {
+    int[] q = cv.params();
+    int n = q[0], c = q[1], h = q[2], w = q[3], kh = q[5], kw = q[6], oh = q[14], ow = q[15];
+    Expr img = v(t + "n"), oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx"), ch = v(t + "c1");
+    Expr iy = tap(oy, ky, q[7], q[9], q[11]), ix = tap(ox, kx, q[8], q[10], q[12]);
+    Expr cy = clamp(iy, h, q[9]), cx = clamp(ix, w, q[10]);
+    Expr pixel = add(add(mul(img, i32(oh * ow)), mul(oy, i32(ow))), ox);
+    Expr xPixel = add(add(mul(img, i32(h * w)), mul(cy, i32(w))), cx);
+    Expr tapIdx = add(mul(ky, i32(kw)), kx);
+    Stmt copy = loop(t + "t", kh * kw, loop(t + "c0", c, new Stmt.Store(COL, add(mul(v(t + "t"), i32(c)), v(t + "c0")),
+        new Expr.Load(cv.weight(), KType.F32, add(mul(v(t + "c0"), i32(kh * kw)), v(t + "t"))))));
+    String acc = t + "acc";
+    Expr xv = masked(cv.x(), add(mul(xPixel, i32(c)), ch), iy, h, ix, w, q[9] > 0 || q[10] > 0);
+    Expr wv = new Expr.Load(COL, KType.F32, add(mul(tapIdx, i32(c)), ch));
+    List<Stmt> body = List.of(
+        new Stmt.Let(acc, cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, ch), true),
+        loop(t + "ky", kh, loop(t + "kx", kw, new Stmt.Assign(acc,
+            Expr.bin(BOp.ADD, new Expr.Var(acc, KType.F32), Expr.bin(BOp.MUL, xv, wv))))),
+        new Stmt.Store(cv.y(), add(mul(pixel, i32(c)), ch), new Expr.Var(acc, KType.F32)));
+    Stmt pixels = loop(t + "n", n, loop(t + "oy", oh, loop(t + "ox", ow, new Stmt.For(t + "c1", c, body))));
+    return List.of(copy, pixels);
+  }
+
+  /** The previous channels-last depthwise form, for measuring ({@code -Dkiln.llvm.depthwise=perTap}). */
+  static final boolean PER_TAP = "perTap".equals(System.getProperty("kiln.llvm.depthwise"));
+
+  /** Per pixel: y = bias, then per tap y[.., c] += x[.., c] * w[tap][c] (a load and store of y per tap). */
+  private static List<Stmt> depthwiseNhwcPerTap(Stmt.Conv cv, String t) {
     int[] q = cv.params();
     int n = q[0], c = q[1], h = q[2], w = q[3], kh = q[5], kw = q[6], oh = q[14], ow = q[15];
     Expr img = v(t + "n"), oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx");

@@ -20,6 +20,7 @@ final class GemmLibrary {
   private final LLVMValueRef[] fns = new LLVMValueRef[4];
   private LLVMValueRef small;
   private final LLVMValueRef[] packed = new LLVMValueRef[2];
+  private LLVMValueRef packedBias;
 
   GemmLibrary(LlvmModule m, GemmConfig cfg) {
     this.m = m;
@@ -75,5 +76,18 @@ final class GemmLibrary {
     if (packed[form] == null) packed[form] = PackedGemmEmitter.emit(m, "kiln_gemm_packedB_" + (ta ? "t" : "n"), cfg, ta);
     b.call(packed[form], m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, i64, p), a, bm, c, mm, n, b.i64(k),
         b.i64(lda), b.i64(ldc), work);
+  }
+
+  /**
+   * {@code C[m x n] = bias[n] + A B} with B packed at init and row-major A: {@code kiln_gemm_packedB_n_bias}, which
+   * adds the bias in the first depth block's store instead of reading C (a channels-last pointwise convolution
+   * without its bias fill pass; same bits).
+   */
+  void callPackedBias(IrBuilder b, LLVMValueRef a, LLVMValueRef bm, LLVMValueRef c, LLVMValueRef mm, LLVMValueRef n,
+      int k, int lda, int ldc, LLVMValueRef work, LLVMValueRef bias) {
+    LLVMTypeRef p = m.ptr(), i64 = m.i64();
+    if (packedBias == null) packedBias = PackedGemmEmitter.emit(m, "kiln_gemm_packedB_n_bias", cfg, false, true);
+    b.call(packedBias, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, i64, p, p), a, bm, c, mm, n, b.i64(k),
+        b.i64(lda), b.i64(ldc), work, bias);
   }
 }

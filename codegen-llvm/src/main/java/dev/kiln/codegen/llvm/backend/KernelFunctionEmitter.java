@@ -79,6 +79,13 @@ final class KernelFunctionEmitter {
       for (int i = 0; i < storages.size(); i++) storagePtr.put(storages.get(i), b.param(i));
       work = b.param(storages.size());
       se = new ScalarEmitter(b, this::var, this::address);
+      AliasScopes scopes = new AliasScopes(m, name, storages);
+      // Stores into the im2col scratch stay untagged: a few-channel im2col nest (strided x loads, 27-float rows of
+      // col) that LLVM can prove alias-free gets vectorized with gathers and scatters, 3x slower than scalar copies.
+      if (AliasScopes.enabled()) se.tag = (inst, buffer) -> {
+        boolean col = buffer.equals(ConvExpansion.COL);
+        if (!(col && LLVMIsAStoreInst(inst) != null)) scopes.tag(inst, col ? null : p.storageOf(buffer).name());
+      };
       try {
         if (threaded) threadedBody(fn, k, storages.size());
         else stmts(k.body());
@@ -98,7 +105,8 @@ final class KernelFunctionEmitter {
     nthreads = LLVMBuildSExt(ib.raw(), nthreads32, m.i64(), "nthreads");
     ThreadedBody body = new ThreadedBody(this);
     body.stmts(k.body());
-    // Other threads touch the same buffers between barriers, so the storages are no longer noalias.
+    // Other threads touch the same buffers between barriers, so the storages are no longer noalias; the alias-scope
+    // metadata on every load and store (AliasScopes) still tells the optimizer that distinct storages never overlap.
     int noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
     if (body.hasBarriers()) for (int i = 0; i < storages; i++) LLVMRemoveEnumAttributeAtIndex(fn, i + 1, noalias);
   }
@@ -161,6 +169,12 @@ final class KernelFunctionEmitter {
 
   /** A convolution: the shared im2col routine + GEMM per image and group when it applies, else {@link ConvExpansion}. */
   private void conv(Stmt.Conv c, String t) {
+    if (ConvExpansion.pointwiseBias(c) && packedB.contains(c.weight())) {
+      int[] q = c.params();
+      long rows = (long) q[0] * q[14] * q[15];
+      pointwiseBias(c, ib.i64(0), ib.i64(rows));
+      return;
+    }
     if (!ConvExpansion.sharedIm2col(c)) {
       stmts(ConvExpansion.expand(c, t));
       return;
@@ -180,6 +194,15 @@ final class KernelFunctionEmitter {
     values = outer;
     ib.endLoop(grp);
     ib.endLoop(img);
+  }
+
+  /** Rows [r0, r1) of a {@link ConvExpansion#pointwiseBias} convolution: y = bias + x W^T, W packed at init. */
+  void pointwiseBias(Stmt.Conv c, LLVMValueRef r0, LLVMValueRef r1) {
+    int[] q = c.params();
+    LLVMValueRef x = address(c.x(), KType.F32, ib.mul(r0, ib.i64(q[1])));
+    LLVMValueRef y = address(c.y(), KType.F32, ib.mul(r0, ib.i64(q[4])));
+    gemms.callPackedBias(ib, x, address(c.weight(), KType.F32, ib.i64(0)), y, ib.sub(r1, r0), ib.i64(q[4]), q[1], q[1],
+        q[4], work, address(c.bias(), KType.F32, ib.i64(0)));
   }
 
   /**

@@ -35,6 +35,13 @@ final class ScalarEmitter {
     LLVMValueRef of(String buffer, KType type, LLVMValueRef index);
   }
 
+  /** Marks a load or store of a buffer (alias-scope metadata, {@link AliasScopes}); null: untagged. */
+  interface Tag {
+    void tag(LLVMValueRef inst, String buffer);
+  }
+
+  Tag tag;
+
   ScalarEmitter(IrBuilder ib, Function<Expr.Var, LLVMValueRef> vars, AddressOf address) {
     this.m = ib.module();
     this.ib = ib;
@@ -61,12 +68,15 @@ final class ScalarEmitter {
 
   LLVMValueRef load(String buffer, KType t, LLVMValueRef index) {
     LLVMValueRef v = ib.load(memType(t), address.of(buffer, t, index), align(t));
+    if (tag != null) tag.tag(v, buffer);
     return t == KType.BOOL ? LLVMBuildICmp(b, LLVMIntNE, v, LLVMConstInt(memType(t), 0, 0), "") : v;
   }
 
   void store(String buffer, KType t, LLVMValueRef index, LLVMValueRef value) {
     LLVMValueRef v = t == KType.BOOL ? LLVMBuildZExt(b, value, memType(t), "") : value;
-    ib.store(v, address.of(buffer, t, index), align(t));
+    LLVMValueRef st = LLVMBuildStore(b, v, address.of(buffer, t, index));
+    LLVMSetAlignment(st, align(t));
+    if (tag != null) tag.tag(st, buffer);
   }
 
   LLVMValueRef expr(Expr e) {

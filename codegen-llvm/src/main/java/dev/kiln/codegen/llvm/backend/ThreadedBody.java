@@ -17,6 +17,8 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * <ul>
  *   <li>a GEMM is split over rows of C (multiples of the micro-kernel's MR) or, when it has more columns than rows,
  *       over columns (multiples of 64); each thread packs into its own workspace;
+ *   <li>a channels-last pointwise convolution with a bias and a prepacked weight is split over rows (pixels) like a
+ *       GEMM, and runs as one bias-initialised product ({@link ConvExpansion#pointwiseBias});
  *   <li>a channels-last im2col convolution is split over output rows: each thread fills bias, runs the shared im2col
  *       routine into its own scratch and multiplies for its rows only;
  *   <li>another convolution is expanded ({@link ConvExpansion}) and its statements taken in turn;
@@ -88,6 +90,12 @@ final class ThreadedBody {
       case Stmt.Gemm g -> {
         sync(s, Mode.SPLIT);
         gemm(g);
+      }
+      case Stmt.Conv c when ConvExpansion.pointwiseBias(c) && e.packedB.contains(c.weight()) -> {
+        sync(s, Mode.SPLIT);
+        int[] q = c.params();
+        LLVMValueRef[] r = share((long) q[0] * q[14] * q[15], e.gemms.rowGranule());
+        ib.ifThen(ib.lt(r[0], r[1]), () -> e.pointwiseBias(c, r[0], r[1]));
       }
       case Stmt.Conv c when ConvExpansion.sharedIm2col(c) -> {
         sync(s, Mode.SPLIT);

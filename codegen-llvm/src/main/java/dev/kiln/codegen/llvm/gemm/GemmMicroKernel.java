@@ -18,14 +18,23 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * loads of A broadcast to all lanes (folded into the FMA as an embedded broadcast on AVX-512) and MR*NV
  * {@code llvm.fma} — written out explicitly so the register tile does not depend on the auto-vectorizer. Full
  * tiles update C with plain unaligned vector loads and stores; edge tiles use masked ones and skip rows past mr.
+ *
+ * <p>The bias form ({@link #emit(LlvmModule, String, GemmConfig, boolean)} with {@code withBias} true) takes an eighth
+ * parameter {@code ptr bias}: when it is not null, {@code C[i][j] = bias[j] + sum_k ...} (C is not read), so a
+ * convolution's first depth block needs no bias fill pass over C beforehand; the sum is the same fadd as
+ * filling C with the bias and accumulating onto it, so the bits are too.
  */
 final class GemmMicroKernel {
   private GemmMicroKernel() {}
 
-  static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg) {
+  static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg) { return emit(m, name, cfg, false); }
+
+  static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg, boolean withBias) {
     int mrMax = cfg.mr(), nv = cfg.nv(), w = cfg.lanes(), nrMax = cfg.nr();
     LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32(), vt = m.vec(f32, w);
-    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64));
+    LLVMValueRef fn = withBias
+        ? m.addFunction(name, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, p))
+        : m.addFunction(name, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64));
     m.makeInternal(fn);
     m.bufferParam(fn, 0, 64);
     m.bufferParam(fn, 1, 64);
@@ -34,6 +43,11 @@ final class GemmMicroKernel {
       b.enter(fn);
       LLVMValueRef ap = b.param(0), bp = b.param(1), c = b.param(2), ldc = b.param(3), kc = b.param(4);
       LLVMValueRef mr = b.param(5), nr = b.param(6);
+      // Where the value added to the sum comes from: C's row, or the bias row when the bias form has one.
+      LLVMValueRef bias = withBias ? b.param(7) : null;
+      LLVMValueRef fromBias = withBias ? org.bytedeco.llvm.global.LLVM.LLVMBuildIsNotNull(b.raw(), bias, "") : null;
+      java.util.function.BiFunction<LLVMValueRef, Integer, LLVMValueRef> base = (cPtr, v) -> !withBias ? cPtr
+          : b.select(fromBias, b.gep(f32, bias, b.i64((long) v * w)), cPtr);
 
       List<LLVMValueRef> zeros = new ArrayList<>();
       for (int i = 0; i < mrMax * nv; i++) zeros.add(b.zero(vt));
@@ -58,7 +72,7 @@ final class GemmMicroKernel {
         LLVMValueRef row = b.gep(f32, c, b.mul(b.i64(i), ldc));
         for (int v = 0; v < nv; v++) {
           LLVMValueRef ptr = b.gep(f32, row, b.i64((long) v * w));
-          b.store(b.fadd(b.load(vt, ptr, 4), acc.get(i * nv + v)), ptr, 4);
+          b.store(b.fadd(b.load(vt, base.apply(ptr, v), 4), acc.get(i * nv + v)), ptr, 4);
         }
       }
       b.br(done);
@@ -72,7 +86,7 @@ final class GemmMicroKernel {
           LLVMValueRef rowPtr = b.gep(f32, c, b.mul(b.i64(row), ldc));
           for (int v = 0; v < nv; v++) {
             LLVMValueRef ptr = b.gep(f32, rowPtr, b.i64((long) v * w));
-            LLVMValueRef old = b.maskedLoad(vt, ptr, mask[v], 4);
+            LLVMValueRef old = b.maskedLoad(vt, base.apply(ptr, v), mask[v], 4);
             b.maskedStore(b.fadd(old, acc.get(row * nv + v)), ptr, mask[v], 4);
           }
         });

@@ -38,12 +38,23 @@ public final class PackedGemmEmitter {
 
   /** Emits {@code name} and internal helpers {@code name.*}; {@code work} needs {@link GemmConfig#workspaceBytes()}. */
   public static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg, boolean transA) {
-    LLVMValueRef micro = GemmMicroKernel.emit(m, name + ".micro", cfg);
+    return emit(m, name, cfg, transA, false);
+  }
+
+  /**
+   * With {@code withBias}, the function takes a tenth parameter {@code ptr bias} (may be null): when present, C is
+   * not read in the first depth block but set to bias[j] plus the product ({@link GemmMicroKernel}), so
+   * {@code C = bias + op(A) B} in one pass, bit-identical to a bias fill followed by the accumulating product.
+   */
+  public static LLVMValueRef emit(LlvmModule m, String name, GemmConfig cfg, boolean transA, boolean withBias) {
+    LLVMValueRef micro = GemmMicroKernel.emit(m, name + ".micro", cfg, withBias);
     LLVMValueRef packA = transA ? GemmPacking.emitPackAT(m, name + ".packA", cfg) : GemmPacking.emitPackA(m, name + ".packA", cfg);
     LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32(), v = m.voidType();
-    LLVMTypeRef microT = m.fnType(v, p, p, p, i64, i64, i64, i64), packT = m.fnType(v, p, i64, i64, i64, p);
+    LLVMTypeRef microT = withBias ? m.fnType(v, p, p, p, i64, i64, i64, i64, p) : m.fnType(v, p, p, p, i64, i64, i64, i64);
+    LLVMTypeRef packT = m.fnType(v, p, i64, i64, i64, p);
 
-    LLVMValueRef fn = m.addFunction(name, m.fnType(v, p, p, p, i64, i64, i64, i64, i64, p));
+    LLVMValueRef fn = withBias ? m.addFunction(name, m.fnType(v, p, p, p, i64, i64, i64, i64, i64, p, p))
+        : m.addFunction(name, m.fnType(v, p, p, p, i64, i64, i64, i64, i64, p));
     m.bufferParam(fn, 0, 4);
     m.bufferParam(fn, 1, 64);
     m.bufferParam(fn, 2, 4);
@@ -67,8 +78,16 @@ public final class PackedGemmEmitter {
       LLVMValueRef bSlice = b.gep(f32, bp, b.add(b.mul(b.add(jc.iv(), jr.iv()), kk), b.mul(pc.iv(), nr)));
       IrBuilder.Loop ir = b.loop("ir", b.i64(0), mc, mr);
       LLVMValueRef cTile = b.gep(f32, c, b.add(b.mul(b.add(ic.iv(), ir.iv()), ldc), b.add(jc.iv(), jr.iv())));
-      b.call(micro, microT, b.gep(f32, ap, b.mul(ir.iv(), kc)), bSlice, cTile, ldc, kc,
-          b.min(mr, b.sub(mc, ir.iv())), b.min(nr, b.sub(nc, jr.iv())));
+      LLVMValueRef aTile = b.gep(f32, ap, b.mul(ir.iv(), kc));
+      LLVMValueRef rows = b.min(mr, b.sub(mc, ir.iv())), cols = b.min(nr, b.sub(nc, jr.iv()));
+      if (withBias) {
+        LLVMValueRef bias = b.param(9);
+        LLVMValueRef first = b.and(b.eq(pc.iv(), b.i64(0)), org.bytedeco.llvm.global.LLVM.LLVMBuildIsNotNull(b.raw(), bias, ""));
+        LLVMValueRef biasTile = b.select(first, b.gep(f32, bias, b.add(jc.iv(), jr.iv())), org.bytedeco.llvm.global.LLVM.LLVMConstPointerNull(p));
+        b.call(micro, microT, aTile, bSlice, cTile, ldc, kc, rows, cols, biasTile);
+      } else {
+        b.call(micro, microT, aTile, bSlice, cTile, ldc, kc, rows, cols);
+      }
       b.endLoop(ir);
       b.endLoop(jr);
       b.endLoop(ic);
