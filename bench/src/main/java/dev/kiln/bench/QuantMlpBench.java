@@ -2,6 +2,8 @@ package dev.kiln.bench;
 
 import dev.kiln.codegen.jvm.JvmBackend;
 import dev.kiln.codegen.jvm.JvmOptions;
+import dev.kiln.codegen.llvm.backend.LlvmBackend;
+import dev.kiln.codegen.llvm.backend.LlvmOptions;
 import dev.kiln.ir.text.IrParser;
 import dev.kiln.passes.PassManager;
 import dev.kiln.passes.Program;
@@ -21,7 +23,8 @@ import java.util.Random;
  * call. Results in docs/quantization.md ("Kernels").
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp <cli jar and its lib/*> dev.kiln.bench.QuantMlpBench
- * D batches [kernelThreads]}, e.g. {@code 256 1,8,64 1}.
+ * D batches [kernelThreads] [llvm]}, e.g. {@code 256 1,8,64 1}; {@code llvm} compiles all three with the LLVM JIT
+ * instead (int8 on the native {@code kiln_q8_gemm}, docs/llvm.md "Int8 kernels").
  */
 public final class QuantMlpBench {
   private QuantMlpBench() {}
@@ -29,6 +32,7 @@ public final class QuantMlpBench {
   public static void main(String[] a) {
     int d = Integer.parseInt(a[0]);
     if (a.length > 2) dev.kiln.runtime.kernels.Threads.setThreads(Integer.parseInt(a[2]));
+    boolean llvm = a.length > 3 && a[3].equals("llvm");
     for (String bs : a[1].split(",")) {
       int b = Integer.parseInt(bs);
       String ir = """
@@ -52,11 +56,20 @@ public final class QuantMlpBench {
       for (String n : List.of("b1", "b2", "b3")) w.put(n, rnd(r, 0.1, d));
       Program f = PassManager.parse("fuse").run(Program.of(IrParser.parse(ir, "mlp"), w));
       Program q = PassManager.parse("quantize=dynamic,fuse").run(Program.of(IrParser.parse(ir, "mlp"), w));
-      CompiledModel mf = JvmBackend.compile(f.graph(), f.weights(), new JvmOptions("dev.kiln.gen.F", false)).instantiate(f.weights());
-      CompiledModel mq = JvmBackend.compile(q.graph(), q.weights(), new JvmOptions("dev.kiln.gen.Q", false)).instantiate(q.weights());
-      System.setProperty("kiln.jvm.int8", "false");
-      CompiledModel mr = JvmBackend.compile(q.graph(), q.weights(), new JvmOptions("dev.kiln.gen.R", false)).instantiate(q.weights());
-      System.clearProperty("kiln.jvm.int8");
+      CompiledModel mf, mq, mr;
+      if (llvm) { // the LLVM JIT on one thread; int8 on kiln_q8_gemm, and with -Dkiln.llvm.int8=false on the interpreter
+        mf = LlvmBackend.compile(f.graph(), f.weights(), LlvmOptions.defaults()).instantiate(f.weights(), 1);
+        mq = LlvmBackend.compile(q.graph(), q.weights(), LlvmOptions.defaults()).instantiate(q.weights(), 1);
+        System.setProperty("kiln.llvm.int8", "false");
+        mr = LlvmBackend.compile(q.graph(), q.weights(), LlvmOptions.defaults()).instantiate(q.weights(), 1);
+        System.clearProperty("kiln.llvm.int8");
+      } else {
+        mf = JvmBackend.compile(f.graph(), f.weights(), new JvmOptions("dev.kiln.gen.F", false)).instantiate(f.weights());
+        mq = JvmBackend.compile(q.graph(), q.weights(), new JvmOptions("dev.kiln.gen.Q", false)).instantiate(q.weights());
+        System.setProperty("kiln.jvm.int8", "false");
+        mr = JvmBackend.compile(q.graph(), q.weights(), new JvmOptions("dev.kiln.gen.R", false)).instantiate(q.weights());
+        System.clearProperty("kiln.jvm.int8");
+      }
       List<Object> in = List.of(rnd(r, 1, b, d));
       int calls = Math.max(5, 20000 / (b * d / 64));
       List<Double> tf = new ArrayList<>(), tq = new ArrayList<>(), tr = new ArrayList<>();
@@ -64,7 +77,7 @@ public final class QuantMlpBench {
         tf.add(time(mf, in, calls)); tq.add(time(mq, in, calls)); if (round % 4 == 0) tr.add(time(mr, in, Math.max(1, calls / 10)));
       }
       double f32 = med(tf), i8 = med(tq), ref = med(tr);
-      System.out.printf("D=%d batch=%d: f32 %.4f ms, int8 %.4f ms (int8/f32 %.2f), q ops on interpreter %.4f ms%n", d, b, f32, i8, i8 / f32, ref);
+      System.out.printf((llvm ? "llvm " : "jvm ") + "D=%d batch=%d: f32 %.4f ms, int8 %.4f ms (int8/f32 %.2f), q ops on interpreter %.4f ms%n", d, b, f32, i8, i8 / f32, ref);
     }
   }
   private static double time(CompiledModel m, List<Object> in, int n) {

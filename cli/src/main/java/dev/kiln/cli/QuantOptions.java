@@ -37,7 +37,7 @@ final class QuantOptions {
   String observer;
 
   @Option(names = "--accuracy-budget", paramLabel = "X",
-      description = "Keep the most sensitive layers in float until the error on --calibrate is within X: a fraction or % "
+      description = "Keep the most sensitive layers in float until the error on --calibrate is within X: a fraction or %% "
           + "(top-1 disagreement for a classifier, else relative L2 error), or a minimum output SQNR such as 30dB.")
   String budget;
 
@@ -145,12 +145,22 @@ final class QuantOptions {
     // On a copy: the model itself is optimized afterwards by the whole pipeline.
     Program f = QuantReport.named(run(String.join(",", prefix(pipeline, cfg)), QuantReport.named(model)));
     QuantConfig withSet = new QuantConfig(cfg.mode(), cfg.perChannel(), cfg.keep(), cfg.observer(), set, null, Calibrator.Progress.NONE);
-    BudgetSearch.Outcome o = BudgetSearch.search(f, withSet, set, b, new ProgressBar(err, "measuring"), line -> err.println("quantize: " + line));
+    // Variants run on the JVM backend (its int8 kernels give the interpreter's bits, much faster); the per-layer figures
+    // of the chosen one are then measured once on the interpreter, which can probe every layer.
+    BudgetSearch.Outcome o = BudgetSearch.search(f, withSet, set, b, new ProgressBar(err, "calibrating"), line -> err.println("quantize: " + line),
+        QuantOptions::jvmRunner);
+    o = new BudgetSearch.Outcome(QuantReport.measure(f, o.result().quantized(), set, new ProgressBar(err, "measuring")), o.kept(), o.held());
     if (o.held()) err.println("quantize: accuracy budget met; kept in float: " + (o.kept().isEmpty() ? "none" : String.join(", ", o.kept())));
     else err.println("quantize: accuracy budget NOT met even with every layer in float (" + BudgetSearch.describe(o.result().output())
         + "); kept in float: " + String.join(", ", o.kept()));
     err.flush();
     return o;
+  }
+
+  /** Runs a quantized variant for the budget search: -O2's tail (fuse, nhwc, plan-memory) on a copy, then the JVM backend. */
+  static java.util.function.Function<List<Object>, List<Object>> jvmRunner(Program p) {
+    Program c = PassManager.parse("fuse,nhwc,plan-memory").run(QuantReport.named(p));
+    return dev.kiln.codegen.jvm.JvmBackend.compile(c.graph(), c.weights(), dev.kiln.codegen.jvm.JvmOptions.defaults()).instantiate(c.weights())::run;
   }
 
   static CalibrationSet load(QuantConfig cfg) {

@@ -74,7 +74,12 @@ final class ReferenceLowering {
   private static String argument(LowerContext c, Node n, Value v) {
     if (c.obj(v) != null) return c.obj(v);
     View x = c.view(v);
-    if (x.isRowMajor()) return x.buffer();
+    if (x.isRowMajor()) {
+      // The call reads a whole buffer at the buffer's shape: a row-major view of another shape (select index 0 is a
+      // prefix, a transpose of a size-1 dim keeps the order) is passed as an alias of the view's shape.
+      if (java.util.Arrays.equals(c.buffers.get(x.buffer()).shape(), x.shape())) return x.buffer();
+      return c.addBuffer(x.buffer() + "_view", x.type(), x.shape(), KBuffer.Role.ALIAS, x.buffer());
+    }
     View dense = View.dense(c.addBuffer(x.buffer() + "_rm", x.type(), x.shape(), KBuffer.Role.TEMP, null), x.type(), x.shape(), false);
     MovementLowering.copy(c, n, x, dense);
     return dense.buffer();

@@ -43,6 +43,7 @@ final class NativeExecutor implements CompiledModel {
   private final Map<String, MemorySegment> segments = new HashMap<>();
   private final Map<String, Object> objects = new HashMap<>();
   private final Interpreter[] references;
+  private final Int8Step[] int8;
   /**
    * Segments with less split work than this run on the calling thread alone (a fork and join costs microseconds); the
    * system property {@code kiln.native.minForkWork}, read when an instance is made, overrides it (tests use 0).
@@ -83,6 +84,11 @@ final class NativeExecutor implements CompiledModel {
     references = new Interpreter[p.references().size()];
     for (int i = 0; i < references.length; i++)
       references[i] = new Interpreter(IrParser.parse(p.references().get(i), p.name() + " reference #" + i), weights);
+    int8 = new Int8Step[references.length]; // reference calls on the native int8 GEMM
+    for (Step s : java.util.stream.Stream.concat(plan.init().stream(), plan.run().stream()).toList())
+      if (s instanceof Step.Reference r && r.int8() != null && int8[r.call().ref()] == null)
+        int8[r.call().ref()] = new Int8Step(IrParser.parse(p.references().get(r.call().ref()), p.name() + " reference #" + r.call().ref()),
+            weights, code.segment(r.int8()), arena, "@" + p.name() + " reference #" + r.call().ref());
     execute(plan.init());
   }
 
@@ -126,6 +132,15 @@ final class NativeExecutor implements CompiledModel {
     }
   }
 
+  /** Runs the int8 GEMM on the caller, or on a gang when it is big enough (the rule for segments). */
+  private void gang(java.lang.invoke.MethodHandle h, MemorySegment args, long work) throws Throwable {
+    int want = threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads();
+    if (want <= 1 || work < minForkWork) h.invokeExact(args, 0, 1);
+    else NativeThreads.run(want, (tid, count) -> {
+      h.invokeExact(args, tid, count);
+    });
+  }
+
   /** Tables for threads 1..n-1: the shared entries of {@link #table} with a workspace of their own. */
   private void ensureTables(int n) {
     long slots = table.byteSize() / ValueLayout.ADDRESS.byteSize();
@@ -141,7 +156,7 @@ final class NativeExecutor implements CompiledModel {
   private void reference(Stmt.CallReference r) {
     List<Object> args = new ArrayList<>();
     for (String in : r.inputs()) args.add(value(in, false));
-    List<Object> res = references[r.ref()].run(args);
+    List<Object> res = int8[r.ref()] != null ? int8[r.ref()].run(args, this::gang) : references[r.ref()].run(args);
     for (int i = 0; i < r.outputs().size(); i++) {
       KBuffer b = p.buffer(r.outputs().get(i));
       if (b.type() == KType.OBJ) objects.put(p.storageOf(b.name()).name(), res.get(i));

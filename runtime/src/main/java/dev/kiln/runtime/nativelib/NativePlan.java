@@ -54,9 +54,14 @@ public record NativePlan(KernelProgram program, List<String> storages, long work
       public Java { Objects.requireNonNull(kernel, "kernel"); }
     }
 
-    /** One graph node cut out as a graph and run by the reference interpreter. */
-    record Reference(Stmt.CallReference call) implements Step {
+    /**
+     * One graph node cut out as a graph and run by the reference interpreter, or (int8: a quantized linear/conv) on
+     * the native int8 GEMM {@code int8} names ({@code Int8Step}); null int8 means the interpreter.
+     */
+    record Reference(Stmt.CallReference call, String int8) implements Step {
       public Reference { Objects.requireNonNull(call, "call"); }
+
+      public Reference(Stmt.CallReference call) { this(call, null); }
     }
   }
 
@@ -73,7 +78,10 @@ public record NativePlan(KernelProgram program, List<String> storages, long work
   public List<String> symbols() {
     List<String> out = new ArrayList<>();
     for (List<Step> steps : List.of(init, run))
-      for (Step s : steps) if (s instanceof Step.Native n && !out.contains(n.symbol())) out.add(n.symbol());
+      for (Step s : steps) {
+        if (s instanceof Step.Native n && !out.contains(n.symbol())) out.add(n.symbol());
+        if (s instanceof Step.Reference r && r.int8() != null && !out.contains(r.int8())) out.add(r.int8()); // int8 GEMM
+      }
     return out;
   }
 

@@ -76,6 +76,7 @@ public final class NativePlanJson {
           e.put("reference", r.call().ref());
           e.put("inputs", r.call().inputs());
           e.put("outputs", r.call().outputs());
+          if (r.int8() != null) e.put("int8", r.int8()); // readers without int8 steps ignore it and interpret
         }
       }
       out.add(e);
@@ -156,7 +157,8 @@ public final class NativePlanJson {
       else if (e.containsKey("jvm")) out.add(new Step.Java(KernelJson.decode(e.get("jvm"), here + ".jvm")));
       else if (e.containsKey("reference"))
         out.add(new Step.Reference(new Stmt.CallReference(Read.integer(e.get("reference"), here + ".reference"),
-            Read.strings(e.get("inputs"), here + ".inputs"), Read.strings(e.get("outputs"), here + ".outputs"))));
+            Read.strings(e.get("inputs"), here + ".inputs"), Read.strings(e.get("outputs"), here + ".outputs")),
+            e.get("int8") == null ? null : Read.string(e.get("int8"), here + ".int8")));
       else throw new IllegalArgumentException(here + ": expected a step with \"native\", \"jvm\" or \"reference\"");
     }
     return out;

@@ -100,10 +100,11 @@ public final class LlvmBackend {
       for (Kernel k : concat(p.init(), p.kernels())) colBytes = Math.max(colBytes, colBytes(k.body()));
       KernelFunctionEmitter emitter = new KernelFunctionEmitter(m, p, gemms, gemms.workspaceBytes(), true);
       emitter.packedB = prepack.packed();
+      var int8 = new dev.kiln.codegen.llvm.quant.Int8Library(m, target); // int8 routines, added on first use
       Map<String, Integer> nativeKinds = new LinkedHashMap<>(), fallbackKinds = new LinkedHashMap<>();
       List<PendingSegment> segments = new ArrayList<>();
-      List<Object> init = plan(p, p.init(), "init", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack);
-      List<Object> run = plan(p, p.kernels(), "run", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack);
+      List<Object> init = plan(p, p.init(), "init", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack, int8);
+      List<Object> run = plan(p, p.kernels(), "run", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack, int8);
       String ir = opts.keepIr() ? m.print() : null;
       long workspace = gemms.workspaceBytes() + colBytes;
       // The plan keeps buffers, inputs, outputs and reference graphs; kernels live in the module or in their steps.
@@ -122,14 +123,15 @@ public final class LlvmBackend {
   /** Splits kernels into native segments (emitted here, resolved after JIT) and JVM/reference steps, in order. */
   private static List<Object> plan(KernelProgram p, List<Kernel> kernels, String phase, KernelFunctionEmitter emitter,
       List<String> storages, List<PendingSegment> segments, Map<String, Integer> nativeKinds,
-      Map<String, Integer> fallbackKinds, LlvmModule m, WeightPrepack prepack) {
+      Map<String, Integer> fallbackKinds, LlvmModule m, WeightPrepack prepack, dev.kiln.codegen.llvm.quant.Int8Library int8) {
     List<Object> steps = new ArrayList<>();
     PendingSegment open = null;
     for (Kernel k : kernels) {
       String kind = kindOf(k);
       if (k.body().size() == 1 && k.body().get(0) instanceof Stmt.CallReference r) {
-        steps.add(new NativePlan.Step.Reference(r));
-        fallbackKinds.merge("reference " + kind, 1, Integer::sum);
+        String q8 = int8.symbolFor(p.references().get(r.ref())); // int8: quantized linear/conv on the native GEMM
+        steps.add(new NativePlan.Step.Reference(r, q8));
+        (q8 == null ? fallbackKinds : nativeKinds).merge((q8 == null ? "reference " : "int8 ") + kind, 1, Integer::sum);
         open = null;
         continue;
       }

@@ -92,16 +92,47 @@ public final class Calibrator {
     }
   }
 
-  /** Observes {@code values} over the set with a fresh observer of {@code kind} each; the ranges by value. */
+  private static final ThreadLocal<Map<String, Observer.Range>> MEMO = new ThreadLocal<>();
+
+  /**
+   * Runs {@code body} with the ranges of named values remembered across calibrations on this thread, keyed by value
+   * name, observer kind and calibration set (by identity). For callers that quantize copies of one named float
+   * program many times (the accuracy-budget search): the graph must compute the same tensor under a name each time.
+   */
+  public static <T> T withMemo(java.util.function.Supplier<T> body) {
+    Map<String, Observer.Range> old = MEMO.get();
+    MEMO.set(new java.util.HashMap<>());
+    try {
+      return body.get();
+    } finally {
+      MEMO.set(old);
+    }
+  }
+
+  /**
+   * Observes {@code values} over the set with a fresh observer of {@code kind} each; the ranges by value. Inside
+   * {@link #withMemo}, only the values not observed before are run.
+   */
   public static Map<Value, Observer.Range> ranges(Graph g, Map<String, Tensor> weights, List<Value> values, ObserverKind kind,
       CalibrationSet set, Progress progress) {
+    Map<String, Observer.Range> memo = MEMO.get();
+    String prefix = kind.text() + "|" + System.identityHashCode(set) + "|";
+    List<Value> todo = new ArrayList<>();
+    for (Value v : values) if (memo == null || v.name() == null || !memo.containsKey(prefix + v.name())) todo.add(v);
     List<Observer> obs = new ArrayList<>();
-    for (int i = 0; i < values.size(); i++) obs.add(kind.create());
-    run(g, weights, values, set, progress, (s, results, probes) -> {
-      for (int i = 0; i < probes.size(); i++) obs.get(i).observe(((Tensor) probes.get(i)).toFloatArray());
-    });
+    for (int i = 0; i < todo.size(); i++) obs.add(kind.create());
+    if (!todo.isEmpty())
+      run(g, weights, todo, set, progress, (s, results, probes) -> {
+        for (int i = 0; i < probes.size(); i++) obs.get(i).observe(((Tensor) probes.get(i)).toFloatArray());
+      });
+    Map<Value, Observer.Range> found = new java.util.IdentityHashMap<>();
+    for (int i = 0; i < todo.size(); i++) {
+      Value v = todo.get(i);
+      found.put(v, obs.get(i).range());
+      if (memo != null && v.name() != null) memo.put(prefix + v.name(), obs.get(i).range());
+    }
     Map<Value, Observer.Range> out = new LinkedHashMap<>();
-    for (int i = 0; i < values.size(); i++) out.put(values.get(i), obs.get(i).range());
+    for (Value v : values) out.put(v, found.containsKey(v) ? found.get(v) : memo.get(prefix + v.name()));
     return out;
   }
 }

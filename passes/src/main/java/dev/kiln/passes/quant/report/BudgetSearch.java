@@ -14,45 +14,80 @@ import java.util.function.Consumer;
 /**
  * Keeps the most sensitive layers in float, one at a time, until the end-to-end error is within an
  * {@link AccuracyBudget}. A layer's sensitivity is the output SQNR of the model with only that layer quantized
- * (lowest first); after each layer kept, the model is quantized and measured again.
+ * (lowest first), measured on the first {@link #SENSITIVITY_SAMPLES} samples; after each layer kept, the model is
+ * quantized and measured again on the whole set.
+ *
+ * <p>Cost: the float model runs once per sample for the whole search, and activation ranges are observed once per
+ * value ({@link Calibrator#withMemo}); each variant measured costs one quantization and one run of the quantized
+ * model per sample, on the {@link Runner} given (the reference interpreter unless the caller has a faster one).
  */
 public final class BudgetSearch {
   private BudgetSearch() {}
 
+  /** Samples the per-layer sensitivities are measured on (a ranking, not the budget check). */
+  public static final int SENSITIVITY_SAMPLES = 8;
+
   /** The last quantization measured, the layers kept in float (in the order chosen) and whether the budget held. */
   public record Outcome(QuantReport.Result result, List<String> kept, boolean held) {}
 
-  /**
-   * @param floatNamed the float program with every value named ({@link QuantReport#named}); not changed
-   * @param log told one line per decision (not null)
-   */
+  /** {@link #search(Program, QuantConfig, CalibrationSet, AccuracyBudget, Calibrator.Progress, Consumer, Runner)} on the interpreter. */
   public static Outcome search(Program floatNamed, QuantConfig cfg, CalibrationSet set, AccuracyBudget budget,
       Calibrator.Progress progress, Consumer<String> log) {
-    QuantReport.Result r = QuantReport.run(floatNamed, cfg, set, progress);
-    if (budget.holds(r.output())) return new Outcome(r, List.of(), true);
-    List<String> layers = r.layers().stream().map(QuantReport.LayerError::layer).distinct().toList();
-    log.accept("budget " + budget.text() + " not met with every layer quantized (" + describe(r.output()) + "); measuring "
-        + layers.size() + " layers one by one");
+    return search(floatNamed, cfg, set, budget, progress, log, Runner.INTERPRETER);
+  }
+
+  /**
+   * @param floatNamed the float program with every value named ({@link QuantReport#named}); not changed
+   * @param set the samples the budget is checked on (the calibration set of {@code cfg} may be another)
+   * @param log told one line per decision (not null)
+   * @param runner runs the quantized variants; with {@link Runner#INTERPRETER} the outcome's result has the per-layer
+   *     figures ({@link QuantReport#measure}), with another runner its layer list is empty (probing needs the interpreter)
+   */
+  public static Outcome search(Program floatNamed, QuantConfig cfg, CalibrationSet set, AccuracyBudget budget,
+      Calibrator.Progress progress, Consumer<String> log, Runner runner) {
+    return Calibrator.withMemo(() -> searchMemo(floatNamed, cfg.withProgress(progress), set, budget, log, runner));
+  }
+
+  private static Outcome searchMemo(Program floatNamed, QuantConfig cfg, CalibrationSet set, AccuracyBudget budget,
+      Consumer<String> log, Runner runner) {
+    Program all = QuantReport.quantize(floatNamed, cfg);
+    cfg = cfg.withProgress(Calibrator.Progress.NONE);
+    List<List<Object>> floatAll = QuantReport.floatResults(floatNamed, set);
+    QuantReport.EndToEnd e = QuantReport.endToEnd(floatNamed, all, set, floatAll, runner);
+    if (budget.holds(e)) return new Outcome(result(floatNamed, all, set, e, runner), List.of(), true);
+    List<String> layers = QuantReport.layers(floatNamed, all);
+    CalibrationSet few = set.size() <= SENSITIVITY_SAMPLES ? set : new CalibrationSet(set.samples().subList(0, SENSITIVITY_SAMPLES));
+    log.accept("budget " + budget.text() + " not met with every layer quantized (" + describe(e) + "); measuring "
+        + layers.size() + " layers one by one on " + few.size() + " samples");
+    List<List<Object>> floatFew = floatAll.subList(0, few.size());
     List<double[]> sensitivity = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       Set<String> others = new LinkedHashSet<>(layers);
       others.remove(layers.get(i));
       others.addAll(cfg.keep());
-      QuantReport.Result alone = QuantReport.run(floatNamed, cfg.withKeep(others), set, Calibrator.Progress.NONE);
-      sensitivity.add(new double[] {i, alone.output().sqnrDb()});
+      Program alone = QuantReport.quantize(floatNamed, cfg.withKeep(others));
+      sensitivity.add(new double[] {i, QuantReport.endToEnd(floatNamed, alone, few, floatFew, runner).sqnrDb()});
     }
     sensitivity.sort(Comparator.comparingDouble(a -> a[1]));
     Set<String> keep = new LinkedHashSet<>(cfg.keep());
     List<String> kept = new ArrayList<>();
+    Program q = all;
     for (double[] s : sensitivity) {
       String layer = layers.get((int) s[0]);
       keep.add(layer);
       kept.add(layer);
-      r = QuantReport.run(floatNamed, cfg.withKeep(keep), set, Calibrator.Progress.NONE);
-      log.accept(String.format("keeping %s in float (output SQNR %.1f dB with it alone quantized): %s", layer, s[1], describe(r.output())));
-      if (budget.holds(r.output())) return new Outcome(r, kept, true);
+      q = QuantReport.quantize(floatNamed, cfg.withKeep(keep));
+      e = QuantReport.endToEnd(floatNamed, q, set, floatAll, runner);
+      log.accept(String.format("keeping %s in float (output SQNR %.1f dB with it alone quantized): %s", layer, s[1], describe(e)));
+      if (budget.holds(e)) return new Outcome(result(floatNamed, q, set, e, runner), kept, true);
     }
-    return new Outcome(r, kept, false);
+    return new Outcome(result(floatNamed, q, set, e, runner), kept, false);
+  }
+
+  /** The result for the chosen variant: measured layer by layer on the interpreter, else the end-to-end figures only. */
+  private static QuantReport.Result result(Program floatNamed, Program q, CalibrationSet set, QuantReport.EndToEnd e, Runner runner) {
+    if (runner == Runner.INTERPRETER) return QuantReport.measure(floatNamed, q, set, Calibrator.Progress.NONE);
+    return new QuantReport.Result(q, List.of(), e);
   }
 
   /** One line: SQNR, relative L2 and top-1 agreement when a classifier. */

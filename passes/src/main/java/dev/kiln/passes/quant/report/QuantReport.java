@@ -146,6 +146,44 @@ public final class QuantReport {
     return new Result(quantized, errs, e2e);
   }
 
+  /** The float program's results on every sample (no probes), for {@link #endToEnd}. */
+  public static List<List<Object>> floatResults(Program floatNamed, CalibrationSet set) {
+    List<List<Object>> out = new ArrayList<>();
+    Calibrator.run(floatNamed.graph(), floatNamed.weights(), List.of(), set, Calibrator.Progress.NONE, (k, res, pr) -> out.add(List.copyOf(res)));
+    return out;
+  }
+
+  /**
+   * The end-to-end error of {@code quantized} against float results computed before ({@link #floatResults} on the
+   * same set): one run per sample with {@code runner}, no layer probes. What a search that measures many variants needs.
+   */
+  public static EndToEnd endToEnd(Program floatNamed, Program quantized, CalibrationSet set, List<List<Object>> floatResults, Runner runner) {
+    ErrorStats out = new ErrorStats();
+    long[] rows = {0, 0};
+    boolean classification = classifier(floatNamed.graph());
+    java.util.function.Function<List<Object>, List<Object>> model = runner.load(quantized);
+    int k = 0;
+    for (CalibrationSet.Sample s : set.samples()) {
+      List<Object> res;
+      try {
+        res = model.apply(s.inputs());
+      } catch (IllegalArgumentException | dev.kiln.runtime.KilnRuntimeException e) {
+        throw new IllegalArgumentException(s.name() + ": measuring run failed: " + e.getMessage(), e);
+      }
+      List<Object> fRes = floatResults.get(k++);
+      for (int j = 0; j < res.size(); j++)
+        if (res.get(j) instanceof Tensor t && t.dtype().isFloat()) out.add(floats(fRes.get(j)), t.toFloatArray());
+      if (classification) top1((Tensor) fRes.getFirst(), (Tensor) res.getFirst(), rows);
+    }
+    return new EndToEnd(set.size(), rows[1], classification, rows[1] == 0 ? 1 : (double) rows[0] / rows[1], out.sqnrDb(),
+        out.maxAbs(), out.meanAbs(), out.relativeL2());
+  }
+
+  /** The names of the layers {@code quantized} quantizes ({@link Layers#name}), in program order. */
+  public static List<String> layers(Program floatNamed, Program quantized) {
+    return pairs(floatNamed.graph(), quantized.graph()).stream().map(Pair::layer).distinct().toList();
+  }
+
   private static float[] floats(Object o) { return ((Tensor) o).toFloatArray(); }
 
   /** A first result of type f32[N, C] with a static C >= 2. */
