@@ -14,7 +14,8 @@ import org.objectweb.asm.util.CheckClassAdapter;
  * The JVM backend: lowers an optimized graph to Kernel IR ({@link KernelLowering}) and emits one class per model
  * implementing {@code dev.kiln.runtime.exec.CompiledModel}. Loops need static shapes, so specialize symbolic dims
  * first (for example with the {@code specialize=N:1} pass): the class is compiled for one concrete input shape, and
- * values whose shapes stay symbolic run through reference calls.
+ * values whose shapes stay symbolic run through reference calls. A batch-separable graph whose batch is not 1 is
+ * compiled for batch 1 and run sample by sample ({@link BatchSplit}; off with {@code -Dkiln.jvm.batchSplit=false}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -28,7 +29,20 @@ public final class JvmBackend {
    * @param opts not null
    */
   public static JvmCompiled compile(Graph optimized, Map<String, Tensor> weights, JvmOptions opts) {
-    return compile(KernelLowering.lower(optimized), weights, opts);
+    BatchSplit.Plan split = BatchSplit.plan(optimized);
+    if (split == null) return compile(KernelLowering.lower(optimized), weights, opts);
+    String inner = BatchSplit.perSampleName(opts.className());
+    JvmCompiled one = compile(KernelLowering.lower(split.perSample()), weights, new JvmOptions(inner, opts.verify()));
+    byte[] entry = BatchSplit.entryClass(opts.className(), inner);
+    if (opts.verify()) check(entry, new ClassLoader(JvmBackend.class.getClassLoader()) { // resolves the per-sample class
+      @Override protected Class<?> findClass(String name) throws ClassNotFoundException {
+        if (!name.equals(inner)) throw new ClassNotFoundException(name);
+        byte[] b = one.classes().get(inner);
+        return defineClass(name, b, 0, b.length);
+      }
+    });
+    return new JvmCompiled(opts.className(), Map.of(opts.className(), entry, inner, one.classes().get(inner)),
+        BatchSplit.batched(one.warmupInputs(), split.batch()));
   }
 
   /** Emits an already lowered program (for tests and tools that print the Kernel IR first). */
@@ -46,9 +60,12 @@ public final class JvmBackend {
    *
    * @throws IllegalStateException with the verifier's report when the class is malformed
    */
-  public static void check(byte[] classFile) {
+  public static void check(byte[] classFile) { check(classFile, JvmBackend.class.getClassLoader()); }
+
+  /** As {@link #check(byte[])}, resolving the classes the class refers to in {@code loader}. */
+  static void check(byte[] classFile, ClassLoader loader) {
     StringWriter out = new StringWriter();
-    CheckClassAdapter.verify(new ClassReader(classFile), JvmBackend.class.getClassLoader(), false, new PrintWriter(out));
+    CheckClassAdapter.verify(new ClassReader(classFile), loader, false, new PrintWriter(out));
     if (!out.toString().isEmpty()) throw new IllegalStateException("generated class does not verify:\n" + out);
   }
 }
