@@ -37,7 +37,7 @@ public final class KilnBackends {
     // The reference interpreter: the oracle, not fast. Its kernels still use their own all-core pool (interp.Parallel).
     add("interp", (g, w) -> new Interpreter(g, w)::run, false);
     // Kernel IR emitted as one JVM class per model (codegen-jvm); its kernels run on runtime.kernels.Threads.
-    add("jvm", (g, w) -> JvmBackend.compile(g, w, JvmOptions.defaults()).instantiate(w)::run, true);
+    add("jvm", (g, w) -> KilnTarget.direct(JvmBackend.compile(g, w, JvmOptions.defaults()).instantiate(w)), true);
     // Kernel IR to LLVM IR, JIT-compiled at O3 for the host CPU (codegen-llvm); its native code splits over
     // runtime.kernels.Threads.threads() threads (nativelib.NativeThreads).
     add("llvm", KilnBackends::llvm, true);

@@ -43,6 +43,7 @@ public final class SideBySide {
         machine.cpu(), machine.cores(), Runtime.version(), loadBefore);
     Fixtures.ensure(o);
     KilnBackends.Entry backend = KilnBackends.get(o.backend());
+    Race.prime(); // the bench's own one-time work, before any cell's setup and first call
     List<Cell> cells = new ArrayList<>();
     for (String model : o.models()) {
       Path dir = o.fixtures().resolve(model);

@@ -4,6 +4,7 @@ import dev.kiln.ir.DType;
 import dev.kiln.runtime.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -36,7 +37,10 @@ import java.util.function.LongSupplier;
  * JIT about as far along as on an idle machine, where a wall-clock budget ran out with the code still interpreted
  * (a first call of 600 ms on an LSTM at load 15). {@link #WALL_FACTOR} times the budget in wall-clock time caps it
  * all the same.
- * A run that throws ends the warm-up quietly: it is only an optimization. {@code -Dkiln.jvm.warmup=false} turns it
+ * <p>The loop's end is not the warm-up's last work: {@link #LAST_RUNS} more runs are (see there), so that the model's
+ * code and data are what the CPU's caches hold when loading returns.
+ *
+ * <p>A run that throws ends the warm-up quietly: it is only an optimization. {@code -Dkiln.jvm.warmup=false} turns it
  * off; {@code -Dkiln.jvm.warmup.log=true} prints one line per warm-up to standard error (runs, times, why it stopped).
  *
  * <p>Inputs come from {@link #sample}: floating-point inputs get a fixed pattern of values of both signs, not
@@ -45,6 +49,10 @@ import java.util.function.LongSupplier;
  * no caller's kind of list makes the compiled code deoptimize. {@link KilnModel} warms its own entry points up
  * ({@link #run(IntConsumer)}), so input checks and result maps are compiled too. The model must keep no state
  * between calls: its outputs are thrown away.
+ *
+ * <p>Each run calls the model's entry method for real ({@link WarmupEntry}), never a copy of it inlined into the warm-up's
+ * own compiled code: a caller's first call runs the entry's own compiled code, and that is what must be compiled
+ * and already run.
  */
 public final class FirstCallWarmup {
   private FirstCallWarmup() {}
@@ -56,6 +64,16 @@ public final class FirstCallWarmup {
   static final long SETTLE_MILLIS = 200, BUDGET_MILLIS = 2000;
   /** The wall-clock cap is this many times the CPU-time budget. */
   static final int WALL_FACTOR = 4;
+  /**
+   * Runs made after the loop has stopped and its bookkeeping is done, as the warm-up's very last work. The loop's end
+   * is cold code that can take milliseconds: at the first warm-up in a JVM it loads classes ({@link Outcome},
+   * {@link Stop}), the JIT deoptimizes the loop's compiled code at its exit (never taken while it was compiled),
+   * and with the log on it formats and prints a line. That much other work leaves the model's code, weights and
+   * workspace out of the CPU's caches and TLBs, and the first real call paid for it: a 2 us MLP measured 10-30 us
+   * with every kernel in it several times slower (0.5-0.6 ms of such work after the loop's last run), against 5-8 us
+   * after these runs (in the same harness, whose own first call adds 3-4 us).
+   */
+  static final int LAST_RUNS = 2;
 
   /** Why a warm-up stopped (for the log and the tests). */
   enum Stop { SETTLED, BUDGET, WALL, RUNS, THREW }
@@ -71,8 +89,11 @@ public final class FirstCallWarmup {
   public static int run(Executable model, List<Object> inputs) {
     if (!ON) return 0;
     List<List<Object>> lists = listKinds(inputs);
-    return run(i -> model.run(lists.get(i % lists.size())));
+    MethodHandle run = WarmupEntry.bind(EXECUTABLE_RUN, model);
+    return run(i -> WarmupEntry.call(run, lists.get(i % lists.size())));
   }
+
+  private static final MethodHandle EXECUTABLE_RUN = WarmupEntry.method(Executable.class, "run", List.class);
 
   /**
    * Calls {@code call} with 0, 1, 2 ... until settled (see above); nothing when {@link #ON} is false. The argument
@@ -98,7 +119,25 @@ public final class FirstCallWarmup {
     if (LOG)
       System.err.printf(Locale.ROOT, "kiln warm-up: %d runs in %.0f ms (%s), fastest run %.4f ms in the first round, %.4f ms in the last%n",
           o.runs(), (System.nanoTime() - t0) / 1e6, o.stop().name().toLowerCase(Locale.ROOT), o.firstNanos() / 1e6, o.lastNanos() / 1e6);
-    return o.runs();
+    // Nothing but these runs after this point: they are what the caches hold when the caller gets the model.
+    return o.runs() + lastRuns(call, o);
+  }
+
+  /**
+   * {@link #LAST_RUNS} more calls, numbered on from the loop's (so they go on through the kinds of input), unless
+   * the loop stopped because a run threw.
+   *
+   * @return the calls that completed
+   */
+  static int lastRuns(IntConsumer call, Outcome o) {
+    if (o.stop() == Stop.THREW) return 0;
+    int done = 0;
+    try {
+      for (; done < LAST_RUNS; done++) call.accept(o.runs() + done);
+    } catch (RuntimeException e) {
+      // As in the loop: only an optimization.
+    }
+    return done;
   }
 
   /**
@@ -109,7 +148,10 @@ public final class FirstCallWarmup {
    */
   static int run(Executable model, List<Object> inputs, LongSupplier nanos, LongSupplier jitMillis) {
     List<List<Object>> lists = listKinds(inputs);
-    return loop(i -> model.run(lists.get(i % lists.size())), nanos, nanos, jitMillis, BUDGET_MILLIS).runs();
+    MethodHandle run = WarmupEntry.bind(EXECUTABLE_RUN, model);
+    IntConsumer call = i -> WarmupEntry.call(run, lists.get(i % lists.size()));
+    Outcome o = loop(call, nanos, nanos, jitMillis, BUDGET_MILLIS);
+    return o.runs() + lastRuns(call, o);
   }
 
   /**

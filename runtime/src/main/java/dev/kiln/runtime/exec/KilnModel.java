@@ -11,6 +11,7 @@ import dev.kiln.runtime.artifact.Manifest.Port;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,7 +71,9 @@ public final class KilnModel {
   /**
    * Generated JVM classes are new code that the JIT has not compiled yet: run them on made-up inputs of the
    * signature's shapes ({@link FirstCallWarmup}) so the first real call is not 100x the median. The runs go through
-   * this class's own entry points, {@link #run(Map)} (with several kinds of map) and {@link #run(Tensor...)} in turn,
+   * this class's own entry points, called through method handles so that the JIT compiles those methods themselves
+   * rather than copies inlined into the warm-up ({@link WarmupEntry}), {@link #run(Map)} (with several
+   * kinds of map) and {@link #run(Tensor...)} in turn,
    * with tensors on the heap and in native memory, so the input checks and the result maps are compiled code at the
    * first call too, not only the kernels, whatever kind of map and tensor the caller passes (for an llvm artifact
    * that Java is all there is to compile, within {@code budgetMillis} of CPU time). Skipped
@@ -101,11 +104,16 @@ public final class KilnModel {
     List<Map<String, Tensor>> maps = new ArrayList<>(FirstCallWarmup.mapKinds(named));
     List<Map<String, Tensor>> mapsOffHeap = FirstCallWarmup.mapKinds(namedOffHeap);
     for (int i = 0; i < mapsOffHeap.size(); i++) maps.add(2 * i + 1, mapsOffHeap.get(i));
+    // Real calls of this object's run methods, not copies inlined into the warm-up (WarmupEntry).
+    MethodHandle byPosition = WarmupEntry.bind(RUN_TENSORS, this), byName = WarmupEntry.bind(RUN_MAP, this);
     FirstCallWarmup.run(i -> {
-      if ((i & 1) == 0) run((i & 2) == 0 ? sample : offHeap);
-      else run(maps.get((i >> 1) % maps.size()));
+      if ((i & 1) == 0) WarmupEntry.call(byPosition, (i & 2) == 0 ? sample : offHeap);
+      else WarmupEntry.call(byName, maps.get((i >> 1) % maps.size()));
     }, budgetMillis);
   }
+
+  private static final MethodHandle RUN_TENSORS = WarmupEntry.method(KilnModel.class, "run", Tensor[].class),
+      RUN_MAP = WarmupEntry.method(KilnModel.class, "run", Map.class);
 
   /**
    * Loads and checks an artifact file; weights are read once, straight into their tensors.

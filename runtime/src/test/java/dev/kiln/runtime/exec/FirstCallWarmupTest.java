@@ -66,27 +66,92 @@ class FirstCallWarmupTest {
   @Test
   void aModelThatNeverSettlesStopsAtTheTimeBudget() {
     SimulatedJit m = new SimulatedJit(1_000_000, 1_000_000, Integer.MAX_VALUE);
-    assertEquals(FirstCallWarmup.BUDGET_MILLIS, warm(m, List.of()), "one simulated millisecond per run");
+    int runs = warm(m, List.of());
+    assertEquals(FirstCallWarmup.BUDGET_MILLIS + FirstCallWarmup.LAST_RUNS, runs, "one simulated millisecond per run, then the last runs");
+    assertEquals(m.runs, runs);
   }
 
   @Test
   void aModelThatTakesNoTimeStopsAtTheRunCap() {
     SimulatedJit m = new SimulatedJit(0, 0, 0);
-    assertEquals(FirstCallWarmup.MAX_RUNS, warm(m, List.of()));
+    assertEquals(FirstCallWarmup.MAX_RUNS + FirstCallWarmup.LAST_RUNS, warm(m, List.of()));
   }
 
   @Test
   void aSlowModelStillGetsTheMinimumRuns() {
     SimulatedJit m = new SimulatedJit(5_000_000_000L, 5_000_000_000L, Integer.MAX_VALUE);
-    assertEquals(FirstCallWarmup.MIN_RUNS, warm(m, List.of()));
+    assertEquals(FirstCallWarmup.MIN_RUNS + FirstCallWarmup.LAST_RUNS, warm(m, List.of()));
   }
 
   @Test
+  void theLastRunsFollowTheLoopNumberedOnAndNotAfterAThrow() {
+    List<Integer> seen = new ArrayList<>();
+    FirstCallWarmup.Outcome settled = new FirstCallWarmup.Outcome(7, FirstCallWarmup.Stop.SETTLED, 0, 0);
+    assertEquals(FirstCallWarmup.LAST_RUNS, FirstCallWarmup.lastRuns(seen::add, settled));
+    List<Integer> want = new ArrayList<>();
+    for (int i = 0; i < FirstCallWarmup.LAST_RUNS; i++) want.add(7 + i);
+    assertEquals(want, seen, "numbered on from the loop's runs, so the kinds of input keep rotating");
+
+    seen.clear();
+    assertEquals(0, FirstCallWarmup.lastRuns(seen::add, new FirstCallWarmup.Outcome(4, FirstCallWarmup.Stop.THREW, 0, 0)));
+    assertEquals(List.of(), seen, "a model that threw is not run again");
+
+    assertTrue(FirstCallWarmup.LAST_RUNS >= 2, "the test below needs two last runs");
+    int[] calls = {0};
+    int done = FirstCallWarmup.lastRuns(i -> {
+      if (calls[0]++ == 1) throw new IllegalStateException("rejects the second");
+    }, settled);
+    assertEquals(1, done, "a last run that throws ends them quietly");
+  }
+
+  @Test
+  void everyRunCallsTheModelsEntryThroughAMethodHandle() {
+    // Called directly, the model's run would be inlined into the warm-up's compiled code and the entry method that
+    // callers use would stay cold; through WarmupEntry.call (a method handle) every run is a real call of it.
+    Set<String> callers = new HashSet<>();
+    int[] calls = {0};
+    Executable m = inputs -> {
+      calls[0]++;
+      callers.add(StackWalker.getInstance().walk(s -> s.skip(1).findFirst().map(f -> f.getClassName() + "." + f.getMethodName()).orElse("?")));
+      return List.of();
+    };
+    // A clock that never moves: the loop runs to its cap, then the last runs.
+    int runs = FirstCallWarmup.run(m, List.of(Tensor.zeros(DType.F32, 2)), () -> 0, () -> 0);
+    assertEquals(FirstCallWarmup.MAX_RUNS + FirstCallWarmup.LAST_RUNS, runs);
+    assertEquals(runs, calls[0]);
+    assertEquals(Set.of(WarmupEntry.class.getName() + ".call"), callers, "the frame that called the model's run");
+  }
+
+  /** A receiver with a varargs method, as {@code KilnModel.run(Tensor...)} is. */
+  public static final class Varargs {
+    public List<Object> run(Tensor... xs) { return List.of((Object[]) xs); }
+
+    public List<Object> fail(List<Object> in) { throw new IllegalArgumentException("bad input " + in); }
+  }
+
+  @Test
+  void entryHandlesTakeAnArrayForVarargsAndRethrowWhatTheMethodThrows() {
+    Varargs v = new Varargs();
+    var run = WarmupEntry.bind(WarmupEntry.method(Varargs.class, "run", Tensor[].class), v);
+    Tensor a = Tensor.zeros(DType.F32, 1), b = Tensor.zeros(DType.F32, 2);
+    assertEquals(List.of(a, b), WarmupEntry.call(run, new Tensor[] {a, b}), "the array is the argument list, not one element of it");
+    var fail = WarmupEntry.bind(WarmupEntry.method(Varargs.class, "fail", List.class), v);
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> WarmupEntry.call(fail, List.of()));
+    assertEquals("bad input []", e.getMessage());
+    var missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> WarmupEntry.method(Varargs.class, "walk", List.class));
+    assertTrue(missing.getMessage().contains("Varargs.walk(java.util.List)"), missing.getMessage());
+  }
+
+
+  @Test
   void aModelThatThrowsEndsTheWarmUpQuietly() {
+    int[] calls = {0};
     Executable bad = inputs -> {
+      calls[0]++;
       throw new IllegalStateException("rejects made-up inputs");
     };
     assertEquals(0, FirstCallWarmup.run(bad, List.of(), () -> 0, null));
+    assertEquals(1, calls[0], "no last runs after a run threw");
   }
 
   @Test

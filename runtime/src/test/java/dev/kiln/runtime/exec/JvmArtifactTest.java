@@ -92,6 +92,19 @@ class JvmArtifactTest {
   }
 
   @Test
+  void theWarmUpCallsTheModelsOwnRunMethodsThroughMethodHandles() throws IOException {
+    // Called directly, KilnModel.run would be inlined into the warm-up's compiled code, and the run method a caller
+    // calls would stay cold (WarmupEntry): every warm-up run must come into run(...) from WarmupEntry.call.
+    String fixed = SCALE.replace("f32[N,4]", "f32[3,4]");
+    WarmupProbe.kilnModelCallers.clear();
+    KilnModel m = KilnModel.load(jvmArtifact(ProbedScaleModel.class, ProbedScaleModel.class.getName(), Target.host(), fixed));
+    if (FirstCallWarmup.ON) assertEquals(java.util.Set.of(WarmupEntry.class.getName() + ".call"), WarmupProbe.kilnModelCallers);
+    m.run(random(5, 3, 4));
+    assertTrue(WarmupProbe.kilnModelCallers.contains(getClass().getName() + ".theWarmUpCallsTheModelsOwnRunMethodsThroughMethodHandles"),
+        WarmupProbe.kilnModelCallers.toString());
+  }
+
+  @Test
   void afterTheWarmUpEveryKindOfCallGivesTheSameBits() throws IOException {
     // The warm-up goes through run(Map) and run(Tensor...) with several kinds of map and with heap and native
     // tensors; whichever the caller then uses, the answer is the interpreter's.
