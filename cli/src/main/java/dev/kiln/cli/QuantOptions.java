@@ -41,6 +41,10 @@ final class QuantOptions {
           + "(top-1 disagreement for a classifier, else relative L2 error), or a minimum output SQNR such as 30dB.")
   String budget;
 
+  @Option(names = "--float-output",
+      description = "Static: a linear layer whose result is a model output (a classifier's logits) keeps an f32 result (q.linear_dynamic).")
+  boolean floatOutput;
+
   /** Passes before which quantization goes (it must see the layers before fusion and layout changes). */
   private static final Set<String> AFTER_QUANTIZE = Set.of("fuse", "nhwc", "plan-memory");
 
@@ -68,7 +72,7 @@ final class QuantOptions {
     String dir = calibrate == null ? null : calibrate.toString();
     if (dir != null && (dir.contains(",") || dir.contains(";") || dir.contains("+")))
       throw new CliException("--calibrate " + dir + ": the folder name may not contain ',', ';' or '+'");
-    return new QuantConfig(m, true, Set.of(), kind, null, calibrate, Calibrator.Progress.NONE);
+    return new QuantConfig(m, true, Set.of(), kind, null, calibrate, Calibrator.Progress.NONE, floatOutput);
   }
 
   /** The pipeline entry for {@code cfg} with {@code keep} layers in float. */
@@ -77,6 +81,7 @@ final class QuantOptions {
     if (cfg.mode() == QuantConfig.Mode.STATIC) s.append(";calibrate=").append(cfg.calibrationDir()).append(";observer=").append(cfg.observer().text());
     if (!cfg.perChannel()) s.append(";per-tensor");
     if (!keep.isEmpty()) s.append(";keep=").append(String.join("+", keep));
+    if (cfg.floatOutput()) s.append(";float-output");
     return s.toString();
   }
 
@@ -144,7 +149,7 @@ final class QuantOptions {
     CalibrationSet set = load(cfg);
     // On a copy: the model itself is optimized afterwards by the whole pipeline.
     Program f = QuantReport.named(run(String.join(",", prefix(pipeline, cfg)), QuantReport.named(model)));
-    QuantConfig withSet = new QuantConfig(cfg.mode(), cfg.perChannel(), cfg.keep(), cfg.observer(), set, null, Calibrator.Progress.NONE);
+    QuantConfig withSet = new QuantConfig(cfg.mode(), cfg.perChannel(), cfg.keep(), cfg.observer(), set, null, Calibrator.Progress.NONE, cfg.floatOutput());
     // Variants run on the JVM backend (its int8 kernels give the interpreter's bits, much faster); the per-layer figures
     // of the chosen one are then measured once on the interpreter, which can probe every layer.
     BudgetSearch.Outcome o = BudgetSearch.search(f, withSet, set, b, new ProgressBar(err, "calibrating"), line -> err.println("quantize: " + line),

@@ -57,7 +57,7 @@ final class QuantizeReportCommand implements Callable<Integer> {
       kept = o.kept();
     } else {
       Program f = QuantReport.named(QuantOptions.run(String.join(",", QuantOptions.prefix(pipeline, cfg)), Program.of(m.graph(), m.weights())));
-      QuantConfig withSet = new QuantConfig(cfg.mode(), cfg.perChannel(), cfg.keep(), cfg.observer(), set, null, Calibrator.Progress.NONE);
+      QuantConfig withSet = new QuantConfig(cfg.mode(), cfg.perChannel(), cfg.keep(), cfg.observer(), set, null, Calibrator.Progress.NONE, cfg.floatOutput());
       r = QuantReport.run(f, withSet, set, new ProgressBar(err, "measuring"));
     }
     print(out, cfg, set, r, kept);
@@ -66,7 +66,7 @@ final class QuantizeReportCommand implements Callable<Integer> {
   }
 
   private void print(PrintWriter out, QuantConfig cfg, CalibrationSet set, QuantReport.Result r, List<String> kept) {
-    String mode = cfg.mode() == QuantConfig.Mode.STATIC ? "static, " + cfg.observer().text() + " observer" : "dynamic";
+    String mode = cfg.mode() == QuantConfig.Mode.STATIC ? "static, " + cfg.observer().text() + " observer" + (cfg.floatOutput() ? ", float output" : "") : "dynamic";
     out.printf("quantization report: %s (%s, per-channel weights), %d calibration samples from %s%n", file.getFileName(), mode,
         set.size(), cfg.calibrationDir());
     int w = Math.max(5, r.layers().stream().mapToInt(l -> l.layer().length()).max().orElse(5));

@@ -58,6 +58,17 @@ class QuantizeCliTest {
   }
 
   @Test
+  void floatOutputKeepsTheLastLinearsResultInFloat() {
+    Result r = kiln("quantize-report", MLP.resolve("scripted.pt").toString(), "--input-type", "f32[4,64]", "--calibrate", CALIB.toString(),
+        "--float-output");
+    assertEquals(0, r.code(), r.all());
+    assertTrue(r.out().contains("(static, minmax observer, float output, per-channel weights)"), r.out());
+    // fc3 makes the model's output: int8 weights and activation, f32 result; the hidden layers stay q.linear_relu.
+    assertTrue(r.out().matches("(?s).*\\nfc3 +q\\.linear_dynamic .*"), r.out());
+    assertTrue(r.out().matches("(?s).*\\nfc1 +q\\.linear_relu .*"), r.out());
+  }
+
+  @Test
   void badOptionsAreNamed() {
     Result r = kiln("compile", MLP.resolve("scripted.pt").toString(), "--input-type", "f32[4,64]", "--quantize", "static", "-o",
         dir.resolve("x.kiln").toString());

@@ -19,9 +19,11 @@ import java.util.Set;
  * @param calibration the calibration inputs for static mode; null in dynamic mode, or when {@code calibrationDir} is set
  * @param calibrationDir a folder of .npy inputs read when the pass runs (pipeline form); may be null
  * @param progress told after each calibration sample; not null
+ * @param floatOutput static mode: a linear layer whose result is a model output keeps a float result
+ *     ({@code q.linear_dynamic}: int8 weights and activations, f32 out) instead of an 8-bit one
  */
 public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, ObserverKind observer, CalibrationSet calibration,
-    Path calibrationDir, Calibrator.Progress progress) {
+    Path calibrationDir, Calibrator.Progress progress, boolean floatOutput) {
   public enum Mode { DYNAMIC, STATIC }
 
   public QuantConfig {
@@ -31,6 +33,12 @@ public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, Obser
     Objects.requireNonNull(progress, "progress");
     if (mode == Mode.STATIC && calibration == null && calibrationDir == null)
       throw new IllegalArgumentException("static quantization needs calibration inputs (a set or a folder)");
+  }
+
+  /** Without {@code floatOutput} (8-bit model outputs, as PyTorch's convert leaves them). */
+  public QuantConfig(Mode mode, boolean perChannel, Set<String> keep, ObserverKind observer, CalibrationSet calibration,
+      Path calibrationDir, Calibrator.Progress progress) {
+    this(mode, perChannel, keep, observer, calibration, calibrationDir, progress, false);
   }
 
   /** Dynamic, per-channel weights, nothing kept. */
@@ -44,21 +52,26 @@ public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, Obser
   }
 
   public QuantConfig withKeep(Set<String> layers) {
-    return new QuantConfig(mode, perChannel, layers, observer, calibration, calibrationDir, progress);
+    return new QuantConfig(mode, perChannel, layers, observer, calibration, calibrationDir, progress, floatOutput);
   }
 
   public QuantConfig withPerChannel(boolean on) {
-    return new QuantConfig(mode, on, keep, observer, calibration, calibrationDir, progress);
+    return new QuantConfig(mode, on, keep, observer, calibration, calibrationDir, progress, floatOutput);
   }
 
   public QuantConfig withProgress(Calibrator.Progress p) {
-    return new QuantConfig(mode, perChannel, keep, observer, calibration, calibrationDir, p);
+    return new QuantConfig(mode, perChannel, keep, observer, calibration, calibrationDir, p, floatOutput);
   }
 
-  public static final String HELP = "dynamic|static[;per-tensor][;keep=LAYER+LAYER...][;calibrate=DIR][;observer=minmax|histogram|percentile]";
+  public QuantConfig withFloatOutput(boolean on) {
+    return new QuantConfig(mode, perChannel, keep, observer, calibration, calibrationDir, progress, on);
+  }
+
+  public static final String HELP = "dynamic|static[;per-tensor][;keep=LAYER+LAYER...][;calibrate=DIR][;observer=minmax|histogram|percentile][;float-output]";
 
   /**
-   * Parses {@code dynamic}, {@code static;calibrate=DIR;observer=histogram}, {@code dynamic;per-tensor;keep=fc1+fc3}.
+   * Parses {@code dynamic}, {@code static;calibrate=DIR;observer=histogram}, {@code dynamic;per-tensor;keep=fc1+fc3},
+   * {@code static;calibrate=DIR;float-output}.
    *
    * @throws IllegalArgumentException naming the bad part and what was expected
    */
@@ -69,7 +82,7 @@ public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, Obser
       case "static" -> Mode.STATIC;
       default -> throw new IllegalArgumentException("quantize=" + text + ": expected " + HELP);
     };
-    boolean perChannel = true;
+    boolean perChannel = true, floatOutput = false;
     Set<String> keep = new LinkedHashSet<>();
     ObserverKind observer = ObserverKind.MINMAX;
     Path dir = null;
@@ -80,6 +93,7 @@ public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, Obser
       switch (key) {
         case "per-tensor" -> perChannel = false;
         case "per-channel" -> perChannel = true;
+        case "float-output" -> floatOutput = true;
         case "keep" -> { for (String k : value.split("\\+")) if (!k.isBlank()) keep.add(k.strip()); }
         case "observer" -> observer = ObserverKind.parse(value);
         case "calibrate" -> dir = Path.of(value);
@@ -89,6 +103,6 @@ public record QuantConfig(Mode mode, boolean perChannel, Set<String> keep, Obser
     if (mode == Mode.STATIC && dir == null)
       throw new IllegalArgumentException("quantize=static needs calibration inputs: quantize=static;calibrate=DIR (a folder of .npy"
           + " files), or kiln compile --quantize static --calibrate DIR");
-    return new QuantConfig(mode, perChannel, keep, observer, null, dir, Calibrator.Progress.NONE);
+    return new QuantConfig(mode, perChannel, keep, observer, null, dir, Calibrator.Progress.NONE, floatOutput);
   }
 }

@@ -7,6 +7,7 @@ import dev.kiln.ir.OpDef;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
 import dev.kiln.ir.ops.QuantNnOps;
+import dev.kiln.ir.ops.QuantOps;
 import dev.kiln.passes.Program;
 import dev.kiln.passes.fold.Consts;
 import java.util.ArrayList;
@@ -28,7 +29,11 @@ import java.util.Set;
  *       (they keep its parameters; quantizing a float value just for them would add work).
  * </ul>
  *
- * Layers named in {@code keep} ({@link Layers#name}) stay float.
+ * With {@code float-output}, a linear layer whose result only the return reads (a model output, such as a
+ * classifier's logits), directly or through a relu that stays float, becomes {@code q.linear_dynamic} on its float
+ * (dequantized) input: int8 weights and an int8 activation quantized per call, an f32 result, so the output is not
+ * rounded to 256 levels. Layers named in
+ * {@code keep} ({@link Layers#name}) stay float.
  */
 record StaticPlan(List<Step> steps, Set<Value> observed, int kept) {
   static final Set<String> QUANTIZABLE = Set.of("nn.conv2d", "nn.linear", "nn.add", "nn.matmul", "nn.relu", "nn.max_pool2d",
@@ -49,6 +54,7 @@ record StaticPlan(List<Step> steps, Set<Value> observed, int kept) {
     Set<Value> quantized = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     Set<Node> consumed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     int kept = 0;
+    Node ret = p.graph().returnNode();
     for (Node n : p.graph().body().nodes()) {
       if (consumed.contains(n) || !QUANTIZABLE.contains(n.op().name())) continue;
       OpDef op = quantizedOp(n, p);
@@ -62,6 +68,10 @@ record StaticPlan(List<Step> steps, Set<Value> observed, int kept) {
         if (!quantized.contains(n.operand(0))) continue;
         steps.add(new Step(n, op, 1, false, null, n.result()));
         quantized.add(n.result());
+        continue;
+      }
+      if (op == QuantNnOps.LINEAR && cfg.floatOutput() && (onlyReturned(n, ret) || soleRelu(n) != null && onlyReturned(soleRelu(n), ret))) {
+        steps.add(new Step(n, QuantOps.LINEAR_DYNAMIC, 0, true, null, n.result()));
         continue;
       }
       Node relu = soleRelu(n);
@@ -104,6 +114,12 @@ record StaticPlan(List<Step> steps, Set<Value> observed, int kept) {
       case "nn.flatten", "nn.reshape" -> n.op();
       default -> null;
     };
+  }
+
+  /** True when every use of {@code n}'s result is the graph's return (a model output). */
+  private static boolean onlyReturned(Node n, Node ret) {
+    Value r = n.result();
+    return r.hasUses() && r.uses().stream().allMatch(u -> u.user() == ret);
   }
 
   /** The nn.relu that is the only user of {@code n}'s result, in the same block; else null. */

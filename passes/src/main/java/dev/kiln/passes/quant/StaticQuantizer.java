@@ -75,6 +75,16 @@ final class StaticQuantizer {
       Node n = s.node();
       Builder b = Builder.before(n);
       Value out = s.output(); // the float value the q op stands for (the relu's result when fused)
+      if (s.op() == QuantOps.LINEAR_DYNAMIC) { // float-output: f32 in (the dequantized input) and out
+        List<Value> ops = new java.util.ArrayList<>(List.of(n.operand(0), weight(b, n.operand(1), p, cfg)));
+        if (n.numOperands() > 2) ops.add(n.operand(2));
+        Value y = b.create(s.op(), ops, Map.of()).result();
+        made.merge(s.op().name(), 1L, Long::sum);
+        out.replaceAllUsesWith(y);
+        if (out.name() != null) y.setName(out.name());
+        dead.add(n);
+        continue;
+      }
       Value q = switch (s.kind()) {
         case "q.relu", "q.max_pool2d", "q.adaptive_avg_pool2d", "nn.flatten", "nn.reshape" ->
             b.create(s.op(), List.of(quantized.get(n.operand(0))), n.attrs()).result();

@@ -101,6 +101,29 @@ class StaticQuantizeTest {
   }
 
   @Test
+  void floatOutputComputesTheReturnedLinearWithAFloatResult() {
+    CalibrationSet calib = calibration(8, 1);
+    Program f = QuantReport.named(program());
+    List<PassRun> runs = new ArrayList<>();
+    assertTrue(((QuantizePass) PassManager.parse("quantize=static;calibrate=x;float-output").passes().getFirst()).config().floatOutput());
+    Program q = new PassManager(List.of(new QuantizePass(QuantConfig.calibrated(calib, ObserverKind.MINMAX).withFloatOutput(true)))).onPassRun(runs::add)
+        .run(QuantReport.named(f));
+    Verifier.verify(q.graph());
+    String text = IrPrinter.print(q.graph());
+    Map<String, Long> figures = runs.getLast().figures();
+    assertEquals(1L, figures.get("q.linear_dynamic"), text);
+    assertEquals(null, figures.get("q.linear"), text);
+    // The fc reads the dequantized pooled tensor and its f32 result is returned as it is.
+    assertTrue(text.matches("(?s).*%y = q\\.linear_dynamic\\(%\\d+, %\\d+, %fb\\) : f32\\[2,10\\]\\n\\s*return\\(%y\\).*"), text);
+    Program all8 = QuantReport.quantize(f, QuantConfig.calibrated(calib, ObserverKind.MINMAX));
+    CalibrationSet fresh = calibration(4, 99);
+    double floatOut = QuantReport.measure(f, q, fresh, (a, b) -> {}).output().sqnrDb();
+    double int8Out = QuantReport.measure(f, all8, fresh, (a, b) -> {}).output().sqnrDb();
+    // Only the output's own rounding is gone, so the error can only shrink (by a little: the conv layers dominate).
+    assertTrue(floatOut > 20 && floatOut >= int8Out - 0.5, floatOut + " dB against " + int8Out + " dB with an 8-bit output");
+  }
+
+  @Test
   void pipelineFormNeedsCalibration() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PassManager.parse("quantize=static"));
     assertTrue(e.getMessage().contains("calibrate=DIR"), e.getMessage());

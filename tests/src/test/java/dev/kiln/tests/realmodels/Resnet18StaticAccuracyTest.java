@@ -28,21 +28,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8's accuracy target: resnet18 (fixtures-large/onnx/resnet18/model.pt, random weights with measured batch-norm
- * statistics) quantized statically with calibration and the accuracy-budget search keeps its top-1 class on at least
- * 99% of 200 evaluation inputs that are not calibration inputs (fixtures-large/quant/resnet18/, written by
- * tests/fixtures/gen_quant_resnet18.py). Float and int8 both run on the JVM backend (the interpreter is the search's
- * own measuring tool); the float top-1 is also checked against PyTorch's.
+ * Issue 8's accuracy target: resnet18 quantized statically (per-channel weights, calibrated activations, the
+ * classifier's logits kept f32 with {@code float-output}) with the accuracy-budget search on keeps its top-1 class on
+ * at least 99% of 200 evaluation inputs that are not calibration inputs, with most layers int8.
+ *
+ * <p>The model is fixtures-large/quant/resnet18_trained (tests/fixtures/gen_quant_resnet18_trained.py): torchvision's
+ * resnet18 architecture with a 10-class head, trained briefly from scratch on synthetic images (no pretrained weights
+ * can be downloaded here; a weak classifier, 56.5% accurate on the evaluation images), so its activations and logits
+ * are a trained network's rather than a random one's. The random-weight resnet18 is measured in
+ * docs/quantization.md. Float and int8 both run on the JVM backend (int8 kernels with the interpreter's bits); the
+ * float top-1 is also checked against PyTorch's.
  */
 @Tag("real-models")
-@Disabled("issue 8's target is not met (measured 2026-11-24): the 1% budget holds on the 32 calibration inputs only with 26 of "
-    + "29 layers kept in float, and agreement on the 200 evaluation inputs is then 98.0% (196); a random-weight resnet18's "
-    + "top-1/top-2 logit gaps are tiny (median 0.074 against a logit spread of 0.85), see docs/quantization.md. About 20 min.")
 class Resnet18StaticAccuracyTest {
   static final String BUDGET = "1%";
   static final ObserverKind OBSERVER = ObserverKind.MINMAX;
@@ -50,49 +51,57 @@ class Resnet18StaticAccuracyTest {
   @Test
   void budgetedStaticResnet18KeepsTop1On99PercentOfEvaluationInputs() throws IOException {
     Path root = FullSizeModels.root();
-    Assumptions.assumeTrue(root != null && Files.isDirectory(root.resolve("quant/resnet18/eval")) && Files.isRegularFile(root.resolve("onnx/resnet18/model.pt")),
-        "no fixtures-large/quant/resnet18 or onnx/resnet18: run /usr/bin/python3 tests/fixtures/gen_onnx.py resnet18, then tests/fixtures/gen_quant_resnet18.py");
-    Path dir = root.resolve("quant/resnet18");
+    Path dir = root == null ? null : root.resolve("quant/resnet18_trained");
+    Assumptions.assumeTrue(dir != null && Files.isRegularFile(dir.resolve("eval_top1.npy")) && Files.isRegularFile(dir.resolve("model.pt")),
+        "no fixtures-large/quant/resnet18_trained: run /usr/bin/python3 tests/fixtures/gen_quant_resnet18_trained.py");
     long t0 = System.nanoTime();
-    var imported = TorchScriptImporter.importArchive(root.resolve("onnx/resnet18/model.pt"), List.of(Type.tensor(DType.F32, 1, 3, 224, 224)));
+    var imported = TorchScriptImporter.importArchive(dir.resolve("model.pt"), List.of(Type.tensor(DType.F32, 1, 3, 224, 224)));
     Verifier.verify(imported.graph());
     Program f = QuantReport.named(PassManager.parse("shapes,fold,cse,dce,fold-bn,fold,dce").run(Program.of(imported.graph(), imported.weights())));
     CalibrationSet calib = CalibrationSet.load(dir.resolve("calib"));
-    CalibrationSet measure = calib;
+    QuantConfig cfg = QuantConfig.calibrated(calib, OBSERVER).withFloatOutput(true);
     List<String> log = new ArrayList<>();
-    // The search measures its variants on the JVM backend (int8 kernels with the interpreter's bits; the interpreter's
-    // own int8 convolutions take about 9 s per resnet18 sample).
-    BudgetSearch.Outcome o = BudgetSearch.search(f, QuantConfig.calibrated(calib, OBSERVER), measure, AccuracyBudget.parse(BUDGET),
-        Calibrator.Progress.NONE, s -> { log.add(s); System.out.println("[budget] " + s); }, p -> compile(p)::run);
+    // The search measures its variants on the JVM backend (the interpreter's own int8 convolutions take about 9 s per
+    // resnet18 sample), on the calibration set.
+    BudgetSearch.Outcome o = BudgetSearch.search(f, cfg, calib, AccuracyBudget.parse(BUDGET), Calibrator.Progress.NONE,
+        s -> { log.add(s); System.out.println("[budget] " + s); }, p -> compile(p)::run);
     long t1 = System.nanoTime();
-    System.out.printf("[figures] resnet18 static %s, budget %s on %d of %d calibration inputs: kept %s, %s (%.0f s)%n", OBSERVER.text(), BUDGET,
-        measure.size(), calib.size(), o.kept(), BudgetSearch.describe(o.result().output()), (t1 - t0) / 1e9);
+    int layers = QuantReport.layers(f, QuantReport.quantize(f, cfg)).size();
+    System.out.printf("[figures] resnet18_trained static %s float-output, budget %s on the %d calibration inputs: kept %d of %d layers in float %s, %s (%.0f s)%n",
+        OBSERVER.text(), BUDGET, calib.size(), o.kept().size(), layers, o.kept(), BudgetSearch.describe(o.result().output()), (t1 - t0) / 1e9);
     assertTrue(o.held(), "the budget search could not meet " + BUDGET + ": " + log);
 
-    CompiledModel fm = compile(f), qm = compile(o.result().quantized());
     long[] want = Npy.read(dir.resolve("eval_top1.npy")).toLongArray();
     List<Path> inputs;
     try (Stream<Path> s = Files.list(dir.resolve("eval"))) {
       inputs = s.filter(p -> p.toString().endsWith(".npy")).sorted().toList();
     }
     assertEquals(want.length, inputs.size(), "eval/ and eval_top1.npy disagree on the count");
-    int agree = 0, torchAgree = 0;
+    CompiledModel fm = compile(f), qm = compile(o.result().quantized());
+    // Every layer int8 too, for the record (the same as the budgeted model when the search kept nothing).
+    CompiledModel all = o.kept().isEmpty() ? qm : compile(QuantReport.quantize(f, cfg));
+    int agree = 0, agreeAll = 0, torchAgree = 0;
     java.util.Set<Integer> classes = new java.util.TreeSet<>();
     for (int i = 0; i < inputs.size(); i++) {
       Tensor x = Npy.read(inputs.get(i));
       int ft = argmax((Tensor) fm.run(List.of(x)).getFirst()), qt = argmax((Tensor) qm.run(List.of(x)).getFirst());
+      int at = all == qm ? qt : argmax((Tensor) all.run(List.of(x)).getFirst());
       classes.add(ft);
       if (ft == qt) agree++;
+      if (ft == at) agreeAll++;
       if (ft == want[i]) torchAgree++;
     }
     double agreement = (double) agree / inputs.size();
-    System.out.printf("[figures] resnet18 static int8 vs float top-1 on %d evaluation inputs (%d distinct float classes): %d agree (%.1f%%); "
-        + "Kiln float vs PyTorch float %d; evaluation %.0f s%n", inputs.size(), classes.size(), agree, 100 * agreement, torchAgree,
-        (System.nanoTime() - t1) / 1e9);
+    System.out.printf("[figures] resnet18_trained int8 vs float top-1 on %d evaluation inputs (%d distinct float classes): budgeted (%d of %d layers "
+        + "int8) %d agree (%.1f%%), every layer int8 %d (%.1f%%); Kiln float vs PyTorch float %d; evaluation %.0f s, total %.0f s%n", inputs.size(),
+        classes.size(), layers - o.kept().size(), layers, agree, 100 * agreement, agreeAll, 100.0 * agreeAll / inputs.size(), torchAgree,
+        (System.nanoTime() - t1) / 1e9, (System.nanoTime() - t0) / 1e9);
     // Kiln's float top-1 is PyTorch's up to near-ties (float summation order).
     assertTrue(torchAgree >= inputs.size() - 2, "Kiln float top-1 differs from PyTorch's on " + (inputs.size() - torchAgree) + " inputs");
-    assertTrue(classes.size() >= 20, "the evaluation set reaches only " + classes.size() + " classes");
+    assertTrue(classes.size() >= 5, "the float top-1 reaches only " + classes.size() + " of 10 classes (the batch-norm trap?)");
     assertTrue(agreement >= 0.99, String.format("top-1 agreement %.1f%% (%d of %d) below 99%%; kept %s", 100 * agreement, agree, inputs.size(), o.kept()));
+    // A model with most layers in float would meet any budget: the quantized model must stay mostly int8.
+    assertTrue(o.kept().size() * 4 <= layers, "kept " + o.kept().size() + " of " + layers + " layers in float: " + o.kept());
   }
 
   private static CompiledModel compile(Program p) {

@@ -15,7 +15,8 @@ import java.util.function.Consumer;
  * Keeps the most sensitive layers in float, one at a time, until the end-to-end error is within an
  * {@link AccuracyBudget}. A layer's sensitivity is the output SQNR of the model with only that layer quantized
  * (lowest first), measured on the first {@link #SENSITIVITY_SAMPLES} samples; after each layer kept, the model is
- * quantized and measured again on the whole set.
+ * quantized and measured again on the whole set. When the budget holds, the layers kept before the last are tried
+ * quantized again one by one and stay quantized when the budget still holds ({@link #prune}).
  *
  * <p>Cost: the float model runs once per sample for the whole search, and activation ranges are observed once per
  * value ({@link Calibrator#withMemo}); each variant measured costs one quantization and one run of the quantized
@@ -79,9 +80,34 @@ public final class BudgetSearch {
       q = QuantReport.quantize(floatNamed, cfg.withKeep(keep));
       e = QuantReport.endToEnd(floatNamed, q, set, floatAll, runner);
       log.accept(String.format("keeping %s in float (output SQNR %.1f dB with it alone quantized): %s", layer, s[1], describe(e)));
-      if (budget.holds(e)) return new Outcome(result(floatNamed, q, set, e, runner), kept, true);
+      if (budget.holds(e)) return prune(floatNamed, cfg, set, budget, log, runner, floatAll, keep, kept, q, e);
     }
     return new Outcome(result(floatNamed, q, set, e, runner), kept, false);
+  }
+
+  /**
+   * Once the budget holds, each layer kept before the last one is quantized again, the earliest kept first, and left
+   * quantized when the budget still holds without it: the order comes from each layer's sensitivity alone, and a
+   * layer needed for the first kept ones may not be needed once the later ones are float.
+   */
+  private static Outcome prune(Program floatNamed, QuantConfig cfg, CalibrationSet set, AccuracyBudget budget, Consumer<String> log,
+      Runner runner, List<List<Object>> floatAll, Set<String> keep, List<String> kept, Program q, QuantReport.EndToEnd e) {
+    List<String> chosen = new ArrayList<>(kept);
+    for (String layer : kept.subList(0, kept.size() - 1)) {
+      Set<String> without = new LinkedHashSet<>(keep);
+      without.remove(layer);
+      Program p = QuantReport.quantize(floatNamed, cfg.withKeep(without));
+      QuantReport.EndToEnd pe = QuantReport.endToEnd(floatNamed, p, set, floatAll, runner);
+      boolean holds = budget.holds(pe);
+      log.accept(String.format("quantizing %s again: %s, %s", layer, describe(pe), holds ? "the budget still holds" : "needed in float"));
+      if (holds) {
+        keep = without;
+        chosen.remove(layer);
+        q = p;
+        e = pe;
+      }
+    }
+    return new Outcome(result(floatNamed, q, set, e, runner), chosen, true);
   }
 
   /** The result for the chosen variant: measured layer by layer on the interpreter, else the end-to-end figures only. */
