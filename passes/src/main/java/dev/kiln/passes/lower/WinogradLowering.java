@@ -57,6 +57,12 @@ final class WinogradLowering {
    */
   static final int MIN_TILES = 40;
 
+  /**
+   * Fewest tiles for F(2x2) under {@code AUTO}: {@link #MIN_TILES}, or {@code -Dkiln.winograd.f2MinTiles=N} (read at
+   * each lowering; 16 takes resnet18's 7x7x512 layers at batch 1 to F(2x2), for measuring).
+   */
+  static int f2MinTiles() { return Integer.getInteger("kiln.winograd.f2MinTiles", MIN_TILES); }
+
   /** Fewest input and output channels for Winograd: below, the transforms cost more than the products save. */
   static final int MIN_CHANNELS = 16;
 
@@ -75,7 +81,7 @@ final class WinogradLowering {
       case F2X2 -> F2;
       case F4X4 -> F4;
       default -> q[1] < MIN_CHANNELS || q[4] < MIN_CHANNELS ? null
-          : tiles(q, F4) >= MIN_TILES ? F4 : tiles(q, F2) >= MIN_TILES ? F2 : null;
+          : tiles(q, F4) >= MIN_TILES ? F4 : tiles(q, F2) >= f2MinTiles() ? F2 : null;
     };
   }
 

@@ -90,11 +90,21 @@ final class ConvExpansion {
         1f, cv.y(), add(mul(v(t + "n"), i32(plane * oc)), mul(v(t + "g"), i32(og))), oc);
   }
 
-  static List<Stmt> expand(Stmt.Conv conv, String tag) {
+  static List<Stmt> expand(Stmt.Conv conv, String tag) { return expand(conv, tag, null); }
+
+  /**
+   * As above; with {@code clamp} (only for {@link #depthwiseClamp} convolutions) the stored value is
+   * {@code min(max(acc, lo), hi)}, the relu / relu6 epilogue loop after the convolution applied in its store.
+   */
+  static List<Stmt> expand(Stmt.Conv conv, String tag, FusedEpilogue clamp) {
     int[] q = conv.params();
-    if (depthwise(q)) return !conv.nhwc() ? depthwiseLoops(conv, tag) : PER_TAP ? depthwiseNhwcPerTap(conv, tag) : depthwiseNhwc(conv, tag);
+    if (clamp != null && !depthwiseClamp(conv)) throw new IllegalArgumentException("no clamp form for this convolution");
+    if (depthwise(q)) return !conv.nhwc() ? depthwiseLoops(conv, tag) : PER_TAP ? depthwiseNhwcPerTap(conv, tag) : depthwiseNhwc(conv, tag, clamp);
     return im2colGemm(conv, tag);
   }
+
+  /** True for the convolutions whose expansion can apply a clamp epilogue in its store: channels-last depthwise. */
+  static boolean depthwiseClamp(Stmt.Conv conv) { return conv.nhwc() && depthwise(conv.params()) && !PER_TAP; }
 
   private static boolean pointwise(int[] q) {
     return q[5] == 1 && q[6] == 1 && q[7] == 1 && q[8] == 1 && q[9] == 0 && q[10] == 0;
@@ -153,9 +163,10 @@ final class ConvExpansion {
    * then per output pixel and channel acc = bias + sum over taps of x[.., c] * w[tap][c], taps inside the channel
    * loop: LLVM unrolls the constant tap loops, so the channel loop is innermost and vectorizes with the accumulator
    * in a register (one store of y per pixel instead of a load and store per tap). The padding test depends on the
-   * pixel and tap only, so it is a broadcast select in the vector loop.
+   * pixel and tap only, so it is a broadcast select in the vector loop. A relu / relu6 epilogue ({@link FusedEpilogue})
+   * is applied to the accumulator before that store when given.
    */
-  private static List<Stmt> depthwiseNhwc(Stmt.Conv cv, String t) {
+  private static List<Stmt> depthwiseNhwc(Stmt.Conv cv, String t, FusedEpilogue clamp) {
     int[] q = cv.params();
     int n = q[0], c = q[1], h = q[2], w = q[3], kh = q[5], kw = q[6], oh = q[14], ow = q[15];
     Expr img = v(t + "n"), oy = v(t + "oy"), ox = v(t + "ox"), ky = v(t + "ky"), kx = v(t + "kx"), ch = v(t + "c1");
@@ -173,7 +184,7 @@ final class ConvExpansion {
         new Stmt.Let(acc, cv.bias() == null ? Expr.f32(0) : new Expr.Load(cv.bias(), KType.F32, ch), true),
         loop(t + "ky", kh, loop(t + "kx", kw, new Stmt.Assign(acc,
             Expr.bin(BOp.ADD, new Expr.Var(acc, KType.F32), Expr.bin(BOp.MUL, xv, wv))))),
-        new Stmt.Store(cv.y(), add(mul(pixel, i32(c)), ch), new Expr.Var(acc, KType.F32)));
+        new Stmt.Store(cv.y(), add(mul(pixel, i32(c)), ch), clamped(new Expr.Var(acc, KType.F32), clamp)));
     Stmt pixels = loop(t + "n", n, loop(t + "oy", oh, loop(t + "ox", ow, new Stmt.For(t + "c1", c, body))));
     return List.of(copy, pixels);
   }
@@ -232,6 +243,13 @@ final class ConvExpansion {
         ? loop(t + "oy", oh, loop(t + "ox", ow, new Stmt.For(t + "c", c, body)))
         : new Stmt.For(t + "c", c, List.of(loop(t + "oy", oh, new Stmt.For(t + "ox", ow, body))));
     return List.of(loop(t + "n", n, inner));
+  }
+
+  /** {@code min(max(x, lo), hi)}, leaving out an infinite bound (the same value: maximum(x, -inf) is x, NaN too). */
+  private static Expr clamped(Expr x, FusedEpilogue clamp) {
+    if (clamp == null) return x;
+    Expr e = clamp.lo() == Float.NEGATIVE_INFINITY ? x : Expr.bin(BOp.MAX, x, Expr.f32(clamp.lo()));
+    return clamp.hi() == Float.POSITIVE_INFINITY ? e : Expr.bin(BOp.MIN, e, Expr.f32(clamp.hi()));
   }
 
   private static Expr v(String name) { return new Expr.Var(name, KType.INT); }

@@ -20,7 +20,7 @@ final class GemmLibrary {
   private final LLVMValueRef[] fns = new LLVMValueRef[4];
   private LLVMValueRef small;
   private final LLVMValueRef[] packed = new LLVMValueRef[2];
-  private LLVMValueRef packedBias;
+  private LLVMValueRef packedBias, packedBiasRes;
 
   GemmLibrary(LlvmModule m, GemmConfig cfg) {
     this.m = m;
@@ -38,6 +38,9 @@ final class GemmLibrary {
 
   /** Columns of the micro-tile: the panel width of B packed at init ({@link WeightPrepack}). */
   int nr() { return cfg.nr(); }
+
+  /** Floats per vector of the target (the direct convolution kernels use the same width). */
+  int lanes() { return cfg.lanes(); }
 
   /** Rows of C per share when threads split a product by rows (the micro-kernel's MR, so tiles match one thread's). */
   int rowGranule() { return cfg.mr(); }
@@ -85,9 +88,25 @@ final class GemmLibrary {
    */
   void callPackedBias(IrBuilder b, LLVMValueRef a, LLVMValueRef bm, LLVMValueRef c, LLVMValueRef mm, LLVMValueRef n,
       int k, int lda, int ldc, LLVMValueRef work, LLVMValueRef bias) {
-    LLVMTypeRef p = m.ptr(), i64 = m.i64();
-    if (packedBias == null) packedBias = PackedGemmEmitter.emit(m, "kiln_gemm_packedB_n_bias", cfg, false, true);
-    b.call(packedBias, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, i64, p, p), a, bm, c, mm, n, b.i64(k),
-        b.i64(lda), b.i64(ldc), work, bias);
+    callPackedBias(b, a, bm, c, mm, n, k, lda, ldc, work, bias, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+  }
+
+  /**
+   * As above, storing {@code min(max(C [+ res], lo), hi)} in the last depth block (a fused residual add, relu or relu6,
+   * {@link FusedEpilogue}); with a residual ({@code res} not null, laid out like C) the call goes to
+   * {@code kiln_gemm_packedB_n_bias_res}.
+   */
+  void callPackedBias(IrBuilder b, LLVMValueRef a, LLVMValueRef bm, LLVMValueRef c, LLVMValueRef mm, LLVMValueRef n,
+      int k, int lda, int ldc, LLVMValueRef work, LLVMValueRef bias, LLVMValueRef res, float lo, float hi) {
+    LLVMTypeRef p = m.ptr(), i64 = m.i64(), f32 = m.f32();
+    if (res == null) {
+      if (packedBias == null) packedBias = PackedGemmEmitter.emit(m, "kiln_gemm_packedB_n_bias", cfg, false, true);
+      b.call(packedBias, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, i64, p, p, f32, f32), a, bm, c, mm, n,
+          b.i64(k), b.i64(lda), b.i64(ldc), work, bias, b.f32(lo), b.f32(hi));
+      return;
+    }
+    if (packedBiasRes == null) packedBiasRes = PackedGemmEmitter.emitResidual(m, "kiln_gemm_packedB_n_bias_res", cfg);
+    b.call(packedBiasRes, m.fnType(m.voidType(), p, p, p, i64, i64, i64, i64, i64, p, p, p, f32, f32), a, bm, c, mm, n,
+        b.i64(k), b.i64(lda), b.i64(ldc), work, bias, res, b.f32(lo), b.f32(hi));
   }
 }

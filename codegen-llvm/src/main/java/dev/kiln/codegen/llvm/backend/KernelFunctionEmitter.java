@@ -31,6 +31,8 @@ final class KernelFunctionEmitter {
   final KernelProgram p;
   final GemmLibrary gemms;
   final Im2colRoutine im2col;
+  final dev.kiln.codegen.llvm.conv.DirectConvEmitter direct;
+  final dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter plane;
   private final long colOffsetBytes;
   IrBuilder ib;
   ScalarEmitter se;
@@ -60,6 +62,8 @@ final class KernelFunctionEmitter {
     this.p = p;
     this.gemms = gemms;
     this.im2col = new Im2colRoutine(m);
+    this.direct = new dev.kiln.codegen.llvm.conv.DirectConvEmitter(m, gemms.lanes());
+    this.plane = new dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter(m, gemms.lanes());
     this.colOffsetBytes = colOffsetBytes;
     this.threaded = threaded;
     this.barrier = threaded ? new ThreadBarrier(m) : null;
@@ -131,7 +135,28 @@ final class KernelFunctionEmitter {
   }
 
   void stmts(List<Stmt> body) {
-    for (Stmt s : body) stmt(s);
+    for (int i = 0; i < body.size(); i++) {
+      FusedEpilogue clamp = fusedClamp(body, i);
+      if (clamp == null) {
+        stmt(body.get(i));
+        continue;
+      }
+      Stmt.Conv c = (Stmt.Conv) body.get(i++); // the clamp loop after it is applied in its store
+      if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + convs++ + "_", clamp));
+      else pointwiseBias(c, ib.i64(0), ib.i64((long) c.params()[0] * c.params()[14] * c.params()[15]), clamp);
+    }
+  }
+
+  /**
+   * The clamp loop after {@code body[i]} when that is a pointwise-bias conv whose GEMM applies it, or a channels-last
+   * depthwise conv whose expansion does ({@link FusedEpilogue}); else null.
+   */
+  FusedEpilogue fusedClamp(List<Stmt> body, int i) {
+    if (i + 1 >= body.size() || !(body.get(i) instanceof Stmt.Conv c) || directConv(c) || planeConv(c)) return null;
+    boolean gemm = ConvExpansion.pointwiseBias(c) && packedB.contains(c.weight());
+    if (!gemm && !ConvExpansion.depthwiseClamp(c)) return null;
+    FusedEpilogue ep = FusedEpilogue.match(p, c, body.get(i + 1));
+    return ep != null && (gemm ? ep.gemmExact() : ep.residual() == null) ? ep : null;
   }
 
   void stmt(Stmt s) {
@@ -169,6 +194,14 @@ final class KernelFunctionEmitter {
 
   /** A convolution: the shared im2col routine + GEMM per image and group when it applies, else {@link ConvExpansion}. */
   private void conv(Stmt.Conv c, String t) {
+    if (directConv(c)) {
+      directConv(c, ib.i64(0), ib.i64(c.params()[14]));
+      return;
+    }
+    if (planeConv(c)) {
+      planeConv(c, ib.i64(0), ib.i64((long) c.params()[14] * c.params()[15]));
+      return;
+    }
     if (ConvExpansion.pointwiseBias(c) && packedB.contains(c.weight())) {
       int[] q = c.params();
       long rows = (long) q[0] * q[14] * q[15];
@@ -196,13 +229,41 @@ final class KernelFunctionEmitter {
     ib.endLoop(img);
   }
 
+  /** Whether the convolution goes to a direct kernel ({@code dev.kiln.codegen.llvm.conv.DirectConvEmitter}). */
+  boolean directConv(Stmt.Conv c) { return dev.kiln.codegen.llvm.conv.DirectConvEmitter.applies(c.params(), c.nhwc(), gemms.lanes()); }
+
+  /** Output rows [oy0, oy1) of every image of a {@link #directConv} convolution; the weight copy goes to the scratch. */
+  void directConv(Stmt.Conv c, LLVMValueRef oy0, LLVMValueRef oy1) {
+    direct.call(ib, c.params(), address(c.x(), KType.F32, ib.i64(0)), address(c.weight(), KType.F32, ib.i64(0)),
+        c.bias() == null ? null : address(c.bias(), KType.F32, ib.i64(0)), address(c.y(), KType.F32, ib.i64(0)),
+        address(ConvExpansion.COL, KType.F32, ib.i64(0)), packedB.contains(c.weight()) ? gemms.nr() : 0, oy0, oy1);
+  }
+
+  /** Whether the convolution goes to {@code dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter} (its weight packed). */
+  boolean planeConv(Stmt.Conv c) {
+    return packedB.contains(c.weight())
+        && dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter.applies(c.params(), c.nhwc(), gemms.lanes(), gemms.nr());
+  }
+
+  /** Output pixels [p0, p1) of a {@link #planeConv} convolution (the padded image goes to the scratch). */
+  void planeConv(Stmt.Conv c, LLVMValueRef p0, LLVMValueRef p1) {
+    plane.call(ib, c.params(), address(c.x(), KType.F32, ib.i64(0)), address(c.weight(), KType.F32, ib.i64(0)),
+        c.bias() == null ? null : address(c.bias(), KType.F32, ib.i64(0)), address(c.y(), KType.F32, ib.i64(0)),
+        address(ConvExpansion.COL, KType.F32, ib.i64(0)), p0, p1);
+  }
+
   /** Rows [r0, r1) of a {@link ConvExpansion#pointwiseBias} convolution: y = bias + x W^T, W packed at init. */
-  void pointwiseBias(Stmt.Conv c, LLVMValueRef r0, LLVMValueRef r1) {
+  void pointwiseBias(Stmt.Conv c, LLVMValueRef r0, LLVMValueRef r1) { pointwiseBias(c, r0, r1, null); }
+
+  /** As above, with the epilogue loop after it (residual add, clamp) applied in the GEMM's last store when given. */
+  void pointwiseBias(Stmt.Conv c, LLVMValueRef r0, LLVMValueRef r1, FusedEpilogue clamp) {
     int[] q = c.params();
     LLVMValueRef x = address(c.x(), KType.F32, ib.mul(r0, ib.i64(q[1])));
     LLVMValueRef y = address(c.y(), KType.F32, ib.mul(r0, ib.i64(q[4])));
+    LLVMValueRef res = clamp == null || clamp.residual() == null ? null : address(clamp.residual(), KType.F32, ib.mul(r0, ib.i64(q[4])));
     gemms.callPackedBias(ib, x, address(c.weight(), KType.F32, ib.i64(0)), y, ib.sub(r1, r0), ib.i64(q[4]), q[1], q[1],
-        q[4], work, address(c.bias(), KType.F32, ib.i64(0)));
+        q[4], work, address(c.bias(), KType.F32, ib.i64(0)), res, clamp == null ? Float.NEGATIVE_INFINITY : clamp.lo(),
+        clamp == null ? Float.POSITIVE_INFINITY : clamp.hi());
   }
 
   /**

@@ -63,9 +63,28 @@ final class ThreadedBody {
     for (int i = 0; i < body.size(); i++) {
       int rows = i + 1 < body.size() && body.get(i) instanceof Stmt.For f && body.get(i + 1) instanceof Stmt.Gemm g
           ? ThreadSplit.rowsPerIteration(e.p, f, g) : 0;
+      FusedEpilogue clamp = rows > 0 ? null : e.fusedClamp(body, i);
       if (rows > 0) im2colGemm((Stmt.For) body.get(i), (Stmt.Gemm) body.get(++i), rows);
+      else if (clamp != null) clamped((Stmt.Conv) body.get(i), body.get(++i), clamp); // the loop is in the conv's store
       else stmt(body.get(i));
     }
+  }
+
+  /**
+   * A convolution with the epilogue loop after it applied in its store ({@link KernelFunctionEmitter#fusedClamp});
+   * the barrier check covers the loop's accesses too (a residual written by other threads since the last barrier).
+   */
+  private void clamped(Stmt.Conv c, Stmt epilogue, FusedEpilogue clamp) {
+    if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + e.convs++ + "_", clamp));
+    else pointwiseBias(c, epilogue, clamp);
+  }
+
+  /** A pointwise-bias convolution split over rows (pixels), with its fused epilogue when {@code clamp} is not null. */
+  private void pointwiseBias(Stmt.Conv c, Stmt epilogue, FusedEpilogue clamp) {
+    if (hazards.step(ThreadSplit.Access.of(e.p, epilogue == null ? List.of(c) : List.of(c, epilogue)), false)) barrier();
+    int[] q = c.params();
+    LLVMValueRef[] r = share((long) q[0] * q[14] * q[15], e.gemms.rowGranule());
+    ib.ifThen(ib.lt(r[0], r[1]), () -> e.pointwiseBias(c, r[0], r[1], clamp));
   }
 
   /**
@@ -91,11 +110,17 @@ final class ThreadedBody {
         sync(s, Mode.SPLIT);
         gemm(g);
       }
-      case Stmt.Conv c when ConvExpansion.pointwiseBias(c) && e.packedB.contains(c.weight()) -> {
+      case Stmt.Conv c when ConvExpansion.pointwiseBias(c) && e.packedB.contains(c.weight()) -> pointwiseBias(c, null, null);
+      case Stmt.Conv c when e.directConv(c) -> {
+        sync(s, Mode.SPLIT);
+        LLVMValueRef[] r = share(c.params()[14], 1);
+        ib.ifThen(ib.lt(r[0], r[1]), () -> e.directConv(c, r[0], r[1]));
+      }
+      case Stmt.Conv c when e.planeConv(c) -> {
         sync(s, Mode.SPLIT);
         int[] q = c.params();
-        LLVMValueRef[] r = share((long) q[0] * q[14] * q[15], e.gemms.rowGranule());
-        ib.ifThen(ib.lt(r[0], r[1]), () -> e.pointwiseBias(c, r[0], r[1]));
+        LLVMValueRef[] r = share((long) q[14] * q[15], dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter.blockPixels(q[14] * q[15]));
+        ib.ifThen(ib.lt(r[0], r[1]), () -> e.planeConv(c, r[0], r[1]));
       }
       case Stmt.Conv c when ConvExpansion.sharedIm2col(c) -> {
         sync(s, Mode.SPLIT);

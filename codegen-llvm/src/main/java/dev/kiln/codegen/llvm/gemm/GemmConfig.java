@@ -41,8 +41,20 @@ public record GemmConfig(int lanes, int mr, int nv, int mc, int kc, int nc) {
     return nv * lanes;
   }
 
+  /**
+   * Whether a depth of at most {@link #kcMax()} is taken as one block ({@code -Dkiln.llvm.gemmOneBlock=false}: always
+   * KC blocks, for measuring). K = 144 then runs as one 144-deep block instead of 128 + 16, so C is read and written
+   * once instead of twice; the B micro-panel (at most 24 KB) still fits L1.
+   */
+  public static final boolean ONE_BLOCK = !"false".equals(System.getProperty("kiln.llvm.gemmOneBlock"));
+
+  /** Deepest single depth block: 1.5 KC (rounded down to a multiple of 16), or KC when the rule is off. */
+  public int kcMax() {
+    return ONE_BLOCK ? kc + kc / 2 / 16 * 16 : kc;
+  }
+
   /** Bytes of scratch the emitted function needs: packed A block then packed B panel, both 64-byte aligned. */
   public long workspaceBytes() {
-    return 4L * ((long) mc * kc + (long) kc * nc);
+    return 4L * ((long) mc * kcMax() + (long) kcMax() * nc);
   }
 }

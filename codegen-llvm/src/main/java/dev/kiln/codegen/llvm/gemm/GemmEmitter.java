@@ -16,8 +16,9 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  *     C[i*ldc + j] += sum_k A[i*lda + k] * B[k*ldb + j]      (row-major floats)
  *   i64 NAME_workspace()   -- bytes {@code work} must hold, 64-byte aligned
  * </pre>
- * Loop nest (BLIS): jc over NC columns, pc over KC depth (pack B), ic over MC rows (pack A), jr over NR, ir over MR,
- * micro-kernel. All sizes are run-time values; edges are handled by zero-padded packing and masked C updates. Rows of
+ * Loop nest (BLIS): jc over NC columns, pc over KC depth (pack B; a depth up to 1.5 KC is one block,
+ * {@link GemmConfig#kcMax()}), ic over MC rows (pack A), jr over NR, ir over MR, micro-kernel. All sizes are run-time
+ * values; edges are handled by zero-padded packing and masked C updates. Rows of
  * C are independent, so a caller may split M across threads by offsetting A and C, one workspace per thread.
  */
 public final class GemmEmitter {
@@ -63,13 +64,14 @@ public final class GemmEmitter {
       LLVMValueRef a = b.param(0), bm = b.param(1), c = b.param(2);
       LLVMValueRef mm = b.param(3), nn = b.param(4), kk = b.param(5);
       LLVMValueRef lda = b.param(6), ldb = b.param(7), ldc = b.param(8), work = b.param(9);
-      LLVMValueRef ap = work, bp = b.gep(f32, work, b.i64((long) cfg.mc() * cfg.kc()));
+      LLVMValueRef ap = work, bp = b.gep(f32, work, b.i64((long) cfg.mc() * cfg.kcMax()));
       LLVMValueRef mr = b.i64(cfg.mr()), nr = b.i64(cfg.nr());
 
       IrBuilder.Loop jc = b.loop("jc", b.i64(0), nn, b.i64(cfg.nc()));
       LLVMValueRef nc = b.min(b.i64(cfg.nc()), b.sub(nn, jc.iv()));
-      IrBuilder.Loop pc = b.loop("pc", b.i64(0), kk, b.i64(cfg.kc()));
-      LLVMValueRef kc = b.min(b.i64(cfg.kc()), b.sub(kk, pc.iv()));
+      LLVMValueRef kcStep = depthStep(b, cfg, kk);
+      IrBuilder.Loop pc = b.loop("pc", b.i64(0), kk, kcStep);
+      LLVMValueRef kc = b.min(kcStep, b.sub(kk, pc.iv()));
       LLVMValueRef bStart = transB ? b.add(b.mul(jc.iv(), ldb), pc.iv()) : b.add(b.mul(pc.iv(), ldb), jc.iv());
       b.call(packB, packT, b.gep(f32, bm, bStart), ldb, kc, nc, bp);
       IrBuilder.Loop ic = b.loop("ic", b.i64(0), mm, b.i64(cfg.mc()));
@@ -89,5 +91,15 @@ public final class GemmEmitter {
       b.retVoid();
     }
     return fn;
+  }
+
+  /**
+   * The depth block: all of K when {@code 0 < K <= kcMax} ({@link GemmConfig#ONE_BLOCK}), else KC. Shared by the
+   * packed-B GEMM so both sum in the same order (same bits).
+   */
+  static LLVMValueRef depthStep(IrBuilder b, GemmConfig cfg, LLVMValueRef kk) {
+    if (cfg.kcMax() == cfg.kc()) return b.i64(cfg.kc());
+    LLVMValueRef whole = b.and(b.lt(b.i64(0), kk), b.lt(kk, b.i64(cfg.kcMax() + 1L)));
+    return b.select(whole, kk, b.i64(cfg.kc()));
   }
 }

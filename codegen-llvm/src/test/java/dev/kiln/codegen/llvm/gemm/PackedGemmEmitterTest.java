@@ -25,7 +25,9 @@ class PackedGemmEmitterTest {
   @ParameterizedTest
   @CsvSource({
       "host, 37, 70, 301, false, false", "host, 49, 512, 4608, false, true", "host, 200, 2100, 130, true, true",
-      "host, 5, 33, 17, true, false", "x86-64-v3, 150, 1030, 260, false, true", "x86-64-v3, 7, 17, 5, true, false"})
+      "host, 5, 33, 17, true, false", "x86-64-v3, 150, 1030, 260, false, true", "x86-64-v3, 7, 17, 5, true, false",
+      "host, 201, 24, 144, false, true", "host, 13, 16, 193, false, false", "host, 169, 144, 192, false, true",
+      "x86-64-v3, 31, 8, 150, false, true"})
   void bitIdenticalToPackingPerCall(String target, int m, int n, int k, boolean ta, boolean tb) throws Throwable {
     TargetSpec spec = TargetSpec.parse(target);
     GemmConfig cfg = GemmConfig.forLanes(spec.floatLanes());
@@ -79,17 +81,17 @@ class PackedGemmEmitterTest {
       PackedGemmEmitter.emit(mod, "pgb", cfg, false, true);
       jit.add(mod);
       MethodHandle pg = jit.function("pg", PackedGemmEmitter.DESCRIPTOR);
-      MethodHandle pgb = jit.function("pgb", PackedGemmEmitter.DESCRIPTOR.appendArgumentLayouts(ValueLayout.ADDRESS));
+      MethodHandle pgb = jit.function("pgb", PackedGemmEmitter.BIAS_CLAMP_DESCRIPTOR);
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment sa = NativeBuffers.copyOf(arena, a), sp = NativeBuffers.copyOf(arena, packed);
         MemorySegment sBias = NativeBuffers.copyOf(arena, bias), work = NativeBuffers.scratch(arena, cfg.workspaceBytes());
         MemorySegment want = NativeBuffers.copyOf(arena, filled), got = NativeBuffers.copyOf(arena, c0);
         pg.invokeExact(sa, sp, want, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work);
-        pgb.invokeExact(sa, sp, got, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work, sBias);
+        pgb.invokeExact(sa, sp, got, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work, sBias, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertArrayEquals(bits(want), bits(got), "bias form differs from fill + accumulate, " + m + "x" + n + "x" + k);
         MemorySegment acc1 = NativeBuffers.copyOf(arena, c0), acc2 = NativeBuffers.copyOf(arena, c0);
         pg.invokeExact(sa, sp, acc1, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work);
-        pgb.invokeExact(sa, sp, acc2, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work, MemorySegment.NULL);
+        pgb.invokeExact(sa, sp, acc2, (long) m, (long) n, (long) k, (long) lda, (long) ldc, work, MemorySegment.NULL, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
         assertArrayEquals(bits(acc1), bits(acc2), "bias form with a null bias does not accumulate onto C");
       }
     }
