@@ -71,6 +71,25 @@ public final class QuantGemmNode {
   /** Signed weights of group {@code g}: {@code columns()} rows of {@link #depth()} bytes (PyTorch's layout), not to be changed. */
   public byte[] weights(int g) { return Arrays.copyOfRange(params.w, g * columns() * k, (g + 1) * columns() * k); }
 
+  /**
+   * What a native routine running the whole node needs (the LLVM backend's {@code nativelib.Int8Node}): the same
+   * numbers this class computes with, not to be changed. {@code conv2d}: stride h/w, pad h/w, dilation h/w, kh, kw
+   * (null for linear); {@code biasF} (dynamic) and {@code biasQ} (static) may be null; {@code xz} and the output fields
+   * are 0 for linear_dynamic.
+   */
+  public record Spec(boolean dynamic, boolean conv, boolean unsigned, long[] inShape, long[] outShape,
+      dev.kiln.ir.DType outType, int n, int groups, int k, int[] wz, int[] colSums, float[] mult, float[] biasF,
+      int[] biasQ, int xz, int outZp, int lo, int hi, int[] conv2d) {}
+
+  public Spec spec() {
+    QuantNodeParams p = params;
+    return new Spec(p.dynamic, p.conv, p.unsigned, p.inShape, p.outShape, p.outType, n, groups, k, p.wz, colSums, p.mult,
+        p.biasF, p.biasQ, p.xz, p.outZp, p.lo, p.hi, p.conv2d);
+  }
+
+  /** Checks {@code inputs} against the node and returns x (one value per graph parameter). */
+  public Tensor input(List<Object> inputs) { return params.input(inputs); }
+
   /** Multiply-adds of one run (for the thread rule). */
   public long work() { return (long) rows() * kp * columns() * groups * (params.conv ? params.inShape[0] : 1); }
 

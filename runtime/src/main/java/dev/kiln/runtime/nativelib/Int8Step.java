@@ -12,9 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A reference call run on the native int8 GEMM the LLVM backend emits ({@code kiln_q8_gemm}, plan step
- * {@code {"reference": k, ..., "int8": symbol}}): {@link QuantGemmNode} does the parts that must round as the
- * interpreter does (activation quantization, im2col, corrections, requantization) in Java, and each product runs in
+ * A reference call run on native int8 code the LLVM backend emits (plan step
+ * {@code {"reference": k, ..., "int8": symbol}}): the whole node in one call ({@code kiln_q8_linear},
+ * {@code kiln_q8_conv}: {@link Int8Node}; add, max pool, quantize, dequantize: {@link Int8Simple}), or, for
+ * {@code kiln_q8_gemm} (-Dkiln.llvm.int8=gemm and older artifacts), {@link QuantGemmNode} does the parts that must
+ * round as the interpreter does (activation quantization, im2col, corrections, requantization) in Java, and each product runs in
  * native code on off-heap copies of its operands. The weights are packed once here, per group, into the panel
  * layout the routine reads: panel t of 16 output channels holds, per group of 4 depths q, {@code w[16t + c][4q + e]}
  * at byte {@code (t kq + q) 64 + 4c + e}, zeros past the channels and the depth.
@@ -35,8 +37,30 @@ final class Int8Step {
   private final MemorySegment a, c, args;
   private final int nb, kq;
   private final String what;
+  /** The whole node in one native call ({@code kiln_q8_linear}, {@code kiln_q8_conv}); null for the GEMM alone. */
+  private final Int8Node whole;
+  /** Add, max pool, quantize, dequantize ({@link Int8Simple}); null otherwise. */
+  private final Int8Simple simple;
 
-  Int8Step(Graph g, Map<String, Tensor> weights, MethodHandle gemm, Arena arena, String what) {
+  /**
+   * @param symbol the routine the plan names: {@code kiln_q8_gemm} (the product only, this class's Java around it) or
+   *     a whole-node routine ({@link Int8Node})
+   */
+  Int8Step(String symbol, Graph g, Map<String, Tensor> weights, MethodHandle gemm, Arena arena, String what) {
+    if (!symbol.equals("kiln_q8_gemm")) {
+      boolean gemmNode = symbol.equals(Int8Node.LINEAR) || symbol.equals(Int8Node.CONV);
+      whole = gemmNode ? new Int8Node(symbol, g, weights, gemm, arena, what) : null;
+      simple = gemmNode ? null : new Int8Simple(symbol, g, gemm, arena, what);
+      node = null;
+      this.gemm = null;
+      panels = null;
+      a = c = args = null;
+      nb = kq = 0;
+      this.what = what;
+      return;
+    }
+    whole = null;
+    simple = null;
     this.node = new QuantGemmNode(g, weights);
     this.gemm = gemm;
     this.what = what;
@@ -63,6 +87,8 @@ final class Int8Step {
 
   /** Runs the node; {@code inputs} as for the reference interpreter. */
   List<Object> run(List<Object> inputs, Gang gang) {
+    if (whole != null) return whole.run(inputs, gang);
+    if (simple != null) return simple.run(inputs, gang);
     return node.run(inputs, (group, x, m, kp, acc, ldc) -> {
       MemorySegment.copy(x, 0, a, ValueLayout.JAVA_BYTE, 0, m * kp);
       args.set(ValueLayout.ADDRESS, 8, panels[group]);

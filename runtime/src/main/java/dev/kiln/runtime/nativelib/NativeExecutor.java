@@ -87,7 +87,7 @@ final class NativeExecutor implements CompiledModel {
     int8 = new Int8Step[references.length]; // reference calls on the native int8 GEMM
     for (Step s : java.util.stream.Stream.concat(plan.init().stream(), plan.run().stream()).toList())
       if (s instanceof Step.Reference r && r.int8() != null && int8[r.call().ref()] == null)
-        int8[r.call().ref()] = new Int8Step(IrParser.parse(p.references().get(r.call().ref()), p.name() + " reference #" + r.call().ref()),
+        int8[r.call().ref()] = new Int8Step(r.int8(), IrParser.parse(p.references().get(r.call().ref()), p.name() + " reference #" + r.call().ref()),
             weights, code.segment(r.int8()), arena, "@" + p.name() + " reference #" + r.call().ref());
     execute(plan.init());
   }

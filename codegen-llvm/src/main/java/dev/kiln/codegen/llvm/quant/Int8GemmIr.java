@@ -23,6 +23,10 @@ package dev.kiln.codegen.llvm.quant;
  * each int32 lane, no saturation); without it an exact generic form: bytes widened to i16 (a u8 x s8 product fits:
  * |p| <= 255 * 128), products summed in pairs and again in pairs as i32 — never {@code vpmaddubsw}, which saturates.
  * Addition modulo 2^32 is associative, so both forms give the same bits.
+ *
+ * <p>The module also holds the micro-kernels under {@code @q8_tile_R_V} / {@code @q8_rows_R} (A rows broadcast, u8;
+ * B panels, s8) and {@code @q8t_tile_R_V} / {@code @q8t_rows_R} with the roles swapped (A rows s8 weights broadcast,
+ * B panels u8 activations, {@link Int8ConvIr}), which the whole-node routines call.
  */
 final class Int8GemmIr {
   private Int8GemmIr() {}
@@ -38,8 +42,12 @@ final class Int8GemmIr {
     StringBuilder s = new StringBuilder();
     if (vnni) s.append("declare <16 x i32> @llvm.x86.avx512.vpdpbusd.512(<16 x i32>, <16 x i32>, <16 x i32>)\n\n");
     else s.append(genericDot());
-    s.append(tile(mr, nv, vnni)).append(tile(mr, 1, vnni)).append(tile(1, nv, vnni)).append(tile(1, 1, vnni));
-    s.append(rowBlock(mr, nv)).append(rowBlock(1, nv));
+    for (String t : new String[] {"q8", "q8t"}) {
+      boolean swap = t.equals("q8t");
+      s.append(tile(t, mr, nv, vnni, swap)).append(tile(t, mr, 1, vnni, swap)).append(tile(t, 1, nv, vnni, swap))
+          .append(tile(t, 1, 1, vnni, swap));
+      s.append(rowBlock(t, mr, nv)).append(rowBlock(t, 1, nv));
+    }
     s.append(driver(mr));
     return s.toString();
   }
@@ -79,9 +87,9 @@ final class Int8GemmIr {
    * {@code q8_tile_R_V(ptr a, i64 lda, ptr b, i64 kq, ptr c, i64 ldc)}: rows a, a + lda.. (R of them) against V
    * panels from b; stores the R x 16V tile at c (row stride ldc int32).
    */
-  private static String tile(int r, int v, boolean vnni) {
+  private static String tile(String prefix, int r, int v, boolean vnni, boolean swap) {
     StringBuilder s = new StringBuilder();
-    s.append("define internal void @q8_tile_").append(r).append('_').append(v)
+    s.append("define internal void @").append(prefix).append("_tile_").append(r).append('_').append(v)
         .append("(ptr noalias %a, i64 %lda, ptr noalias %b, i64 %kq, ptr noalias %c, i64 %ldc) alwaysinline nounwind {\n");
     s.append("entry:\n");
     for (int i = 0; i < r; i++) s.append("  %ar").append(i).append(" = mul i64 %lda, ").append(i).append('\n');
@@ -108,7 +116,7 @@ final class Int8GemmIr {
     for (int i = 0; i < r; i++)
       for (int j = 0; j < v; j++)
         s.append("  %n").append(i).append('_').append(j).append(" = call <16 x i32> ").append(dot).append("(<16 x i32> %acc")
-            .append(i).append('_').append(j).append(", <16 x i32> %av").append(i).append(", <16 x i32> %bv").append(j).append(")\n");
+            .append(i).append('_').append(j).append(swap ? ", <16 x i32> %bv" + j + ", <16 x i32> %av" + i : ", <16 x i32> %av" + i + ", <16 x i32> %bv" + j).append(")\n");
     s.append("  %q1 = add nuw nsw i64 %q, 1\n  %more = icmp ult i64 %q1, %kq\n  br i1 %more, label %loop, label %done\ndone:\n");
     for (int i = 0; i < r; i++) {
       s.append("  %cr").append(i).append(" = mul i64 %ldc, ").append(i).append('\n');
@@ -127,9 +135,9 @@ final class Int8GemmIr {
    * {@code q8_rows_R(ptr a, i64 lda, ptr b, i64 kq, ptr c, i64 ldc, i64 nb)}: R rows against every panel, V panels at
    * a time, then the remaining panels one at a time.
    */
-  private static String rowBlock(int r, int v) {
+  private static String rowBlock(String prefix, int r, int v) {
     return """
-        define internal void @q8_rows_{R}(ptr noalias %a, i64 %lda, ptr noalias %b, i64 %kq, ptr noalias %c, i64 %ldc, i64 %nb) nounwind {
+        define internal void @{P}_rows_{R}(ptr noalias %a, i64 %lda, ptr noalias %b, i64 %kq, ptr noalias %c, i64 %ldc, i64 %nb) nounwind {
         entry:
           %panel = mul i64 %kq, 64
           br label %wide
@@ -143,7 +151,7 @@ final class Int8GemmIr {
           %bp = getelementptr i8, ptr %b, i64 %bo
           %co = mul i64 %t, 16
           %cp = getelementptr i32, ptr %c, i64 %co
-          call void @q8_tile_{R}_{V}(ptr %a, i64 %lda, ptr %bp, i64 %kq, ptr %cp, i64 %ldc)
+          call void @{P}_tile_{R}_{V}(ptr %a, i64 %lda, ptr %bp, i64 %kq, ptr %cp, i64 %ldc)
           %t1 = add i64 %t, {V}
           br label %wide
         narrow:
@@ -155,14 +163,14 @@ final class Int8GemmIr {
           %bp1 = getelementptr i8, ptr %b, i64 %bo1
           %co1 = mul i64 %u, 16
           %cp1 = getelementptr i32, ptr %c, i64 %co1
-          call void @q8_tile_{R}_1(ptr %a, i64 %lda, ptr %bp1, i64 %kq, ptr %cp1, i64 %ldc)
+          call void @{P}_tile_{R}_1(ptr %a, i64 %lda, ptr %bp1, i64 %kq, ptr %cp1, i64 %ldc)
           %u1 = add i64 %u, 1
           br label %narrow
         exit:
           ret void
         }
 
-        """.replace("{R}", Integer.toString(r)).replace("{V}", Integer.toString(v));
+        """.replace("{P}", prefix).replace("{R}", Integer.toString(r)).replace("{V}", Integer.toString(v));
   }
 
   /** The entry point: this thread's rows, MR at a time, then one at a time. */

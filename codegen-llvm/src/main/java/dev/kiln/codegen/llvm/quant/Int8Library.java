@@ -9,18 +9,23 @@ import dev.kiln.codegen.llvm.TargetSpec;
 import dev.kiln.ir.Graph;
 import dev.kiln.ir.text.IrParser;
 import dev.kiln.runtime.interp.QuantCall;
+import dev.kiln.runtime.nativelib.Int8Simple;
 import java.util.Set;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.llvm.LLVM.LLVMMemoryBufferRef;
 import org.bytedeco.llvm.LLVM.LLVMModuleRef;
 
 /**
- * The int8 routines of one LLVM module: decides which reference calls run natively and adds {@link Int8GemmIr}'s
- * {@code kiln_q8_gemm} to the module the first time one does. A reference call qualifies when its graph is one
- * quantized linear or convolution that {@code QuantCall} accepts ({@code q.linear_dynamic}, {@code q.linear[_relu]},
- * {@code q.conv2d[_relu]}, named qi8 weights, static shapes); the runtime's {@code Int8Step} then runs it with the
- * activation quantization / im2col and the requantization in Java ({@code QuantGemmNode}) around the native product.
- * {@code -Dkiln.llvm.int8=false} leaves every reference call on the interpreter. Not thread-safe (one per module).
+ * The int8 routines of one LLVM module: decides which reference calls run natively and links the routines' text into
+ * the module the first time one does ({@link Int8GemmIr}, {@link Int8ScalarIr}, {@link Int8LinearIr},
+ * {@link Int8ConvIr}, {@link Int8SimpleIr}). A quantized linear or convolution that {@code QuantCall} accepts
+ * ({@code q.linear_dynamic}, {@code q.linear[_relu]}, {@code q.conv2d[_relu]}, named qi8 weights, static shapes) runs
+ * whole in {@code kiln_q8_linear} / {@code kiln_q8_conv}; {@code q.add[_relu]}, {@code q.max_pool2d},
+ * {@code q.quantize_per_tensor} and {@code q.dequantize} in the routines {@code runtime.nativelib.Int8Simple#symbol}
+ * names; the runtime's {@code Int8Step} sets up and calls them. {@code -Dkiln.llvm.int8=false} leaves every reference
+ * call on the interpreter; {@code -Dkiln.llvm.int8=gemm} the first native path (only the product native,
+ * {@code kiln_q8_gemm}, quantization / im2col / requantization in Java, other q ops interpreted). Not thread-safe
+ * (one per module).
  */
 public final class Int8Library {
   /** CPUs (as named targets, whose feature string is empty) that have AVX-512 VNNI. */
@@ -47,6 +52,12 @@ public final class Int8Library {
   public static boolean enabled() { return !"false".equals(System.getProperty("kiln.llvm.int8")); }
 
   /**
+   * {@code -Dkiln.llvm.int8=gemm}: the first native path (only the product native, the rest of each node in Java
+   * around it) instead of the whole node in one call ({@link Int8LinearIr}, {@link Int8ConvIr}).
+   */
+  public static boolean gemmOnly() { return "gemm".equals(System.getProperty("kiln.llvm.int8")); }
+
+  /**
    * The symbol that runs reference graph {@code graphText} natively, emitting it on first use; null when the graph
    * stays on the interpreter.
    */
@@ -58,12 +69,17 @@ public final class Int8Library {
     } catch (RuntimeException e) {
       return null;
     }
-    if (!QuantCall.accepts(g)) return null;
+    String simple = gemmOnly() ? null : Int8Simple.symbol(g);
+    if (!QuantCall.accepts(g) && simple == null) return null;
     if (!added) {
-      link(Int8GemmIr.module(vnni));
+      link(Int8GemmIr.module(vnni) + Int8ScalarIr.functions() + Int8LinearIr.functions() + Int8ConvIr.functions(vnni)
+          + Int8SimpleIr.functions());
       added = true;
     }
-    return Int8GemmIr.SYMBOL;
+    if (simple != null) return simple;
+    if (gemmOnly()) return Int8GemmIr.SYMBOL;
+    boolean conv = g.body().nodes().stream().anyMatch(n -> n.op().name().startsWith("q.conv2d"));
+    return conv ? Int8ConvIr.SYMBOL : Int8LinearIr.SYMBOL;
   }
 
   /** Parses {@code ir} in the module's context and links it in. */

@@ -131,40 +131,63 @@ class Int8LlvmTest {
 
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
-    for (String target : List.of("host", "x86-64-v3"))
-      for (var e : CASES.entrySet()) out.add(Arguments.of(e.getKey(), target));
+    for (String mode : List.of("node", "gemm"))
+      for (String target : List.of("host", "x86-64-v3"))
+        for (var e : CASES.entrySet()) out.add(Arguments.of(e.getKey(), target, mode));
     return out.stream();
   }
 
-  @ParameterizedTest(name = "{0} on {1}")
+  /**
+   * {@code mode} "node": each node whole in one native call (the default: kiln_q8_linear / kiln_q8_conv);
+   * "gemm": -Dkiln.llvm.int8=gemm, only the product native (kiln_q8_gemm).
+   */
+  @ParameterizedTest(name = "{0} on {1}, {2}")
   @MethodSource("cases")
-  void nativeInt8EqualsTheInterpreterBitForBit(String name, String target) {
-    String ir = CASES.get(name);
+  void nativeInt8EqualsTheInterpreterBitForBit(String name, String target, String mode) {
+    check(name, CASES.get(name), target, mode, null);
+  }
+
+  /**
+   * Compiles {@code ir} (random named weights) for {@code target} and checks the native run on 1 and 2 threads
+   * against the interpreter, bit for bit, on {@code inputs} (null: three random draws).
+   */
+  static void check(String name, String ir, String target, String mode, List<List<Object>> inputs) {
     Graph g = IrParser.parse(ir, name);
     Random r = new Random(name.hashCode());
     Map<String, Tensor> weights = new HashMap<>();
     for (Node n : g.body().nodes())
       if (n.op().name().equals("const")) weights.put(n.attrStr("name"), random(r, (TensorType) n.result(0).type()));
-    String before = System.getProperty("kiln.native.minForkWork");
+    String before = System.getProperty("kiln.native.minForkWork"), int8 = System.getProperty("kiln.llvm.int8");
     System.setProperty("kiln.native.minForkWork", "0");
+    if (mode.equals("gemm")) System.setProperty("kiln.llvm.int8", "gemm");
     try (LlvmCompiled c = LlvmBackend.compile(IrParser.parse(ir, name), weights, new LlvmOptions(target, false))) {
       assertTrue(c.nativeKinds().keySet().stream().anyMatch(k -> k.startsWith("int8 q.")), c.report());
       assertFalse(c.fallbackKinds().keySet().stream().anyMatch(k -> k.startsWith("reference q.")), c.report());
       var one = c.instantiate(weights, 1);
       var two = c.instantiate(weights, 2);
       Interpreter interp = new Interpreter(g, weights);
-      for (int trial = 0; trial < 3; trial++) {
-        List<Object> in = new ArrayList<>();
-        for (Value p : g.params()) in.add(random(r, (TensorType) p.type()));
+      List<List<Object>> runs = inputs;
+      if (runs == null) {
+        runs = new ArrayList<>();
+        for (int trial = 0; trial < 3; trial++) {
+          List<Object> in = new ArrayList<>();
+          for (Value p : g.params()) in.add(random(r, (TensorType) p.type()));
+          runs.add(in);
+        }
+      }
+      for (int trial = 0; trial < runs.size(); trial++) {
+        List<Object> in = runs.get(trial);
         Tensor want = (Tensor) interp.run(in).getFirst(), got = (Tensor) one.run(in).getFirst();
         assertEquals(want.dtype(), got.dtype());
         assertArrayEquals(want.shape(), got.shape());
-        assertArrayEquals(bytes(want), bytes(got), name + " on " + target + ", trial " + trial);
-        assertArrayEquals(bytes(got), bytes((Tensor) two.run(in).getFirst()), name + " on " + target + ": 1 and 2 threads");
+        assertArrayEquals(bytes(want), bytes(got), name + " on " + target + " (" + mode + "), trial " + trial);
+        assertArrayEquals(bytes(got), bytes((Tensor) two.run(in).getFirst()), name + " on " + target + " (" + mode + "): 1 and 2 threads");
       }
     } finally {
       if (before == null) System.clearProperty("kiln.native.minForkWork");
       else System.setProperty("kiln.native.minForkWork", before);
+      if (int8 == null) System.clearProperty("kiln.llvm.int8");
+      else System.setProperty("kiln.llvm.int8", int8);
     }
   }
 
@@ -186,7 +209,8 @@ class Int8LlvmTest {
       String asm;
       try (var m = new dev.kiln.codegen.llvm.LlvmModule("q8"); var tm = new dev.kiln.codegen.llvm.LlvmTargetMachine(spec)) {
         Int8Library lib = new Int8Library(m, spec);
-        assertEquals(Int8GemmIr.SYMBOL, lib.symbolFor(CASES.get("linear qu8 zp 0")));
+        assertEquals(Int8LinearIr.SYMBOL, lib.symbolFor(CASES.get("linear qu8 zp 0")));
+        assertEquals(Int8ConvIr.SYMBOL, lib.symbolFor(CASES.get("conv2d depthwise")));
         m.verify();
         tm.configure(m);
         tm.optimize(m, dev.kiln.codegen.llvm.LlvmTargetMachine.O3);
@@ -214,5 +238,5 @@ class Int8LlvmTest {
     return Tensor.ofLongs(t.dtype(), v, shape);
   }
 
-  private static byte[] bytes(Tensor t) { return t.contiguous().segment().toArray(ValueLayout.JAVA_BYTE); }
+  static byte[] bytes(Tensor t) { return t.contiguous().segment().toArray(ValueLayout.JAVA_BYTE); }
 }
