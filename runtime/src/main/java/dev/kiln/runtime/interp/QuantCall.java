@@ -55,8 +55,8 @@ public final class QuantCall {
 
   private static boolean staticTensor(Value v) { return v.type() instanceof TensorType t && t.shape().isStatic(); }
 
-  /** The only node of {@code g} besides constants and return, or null. */
-  static Node single(Graph g) {
+  /** The only node of {@code g} besides constants and return (with one result, which is returned), or null. */
+  public static Node single(Graph g) {
     Node found = null;
     for (Node n : g.body().nodes()) {
       if (n.op() == ControlOps.CONST || n == g.returnNode()) continue;

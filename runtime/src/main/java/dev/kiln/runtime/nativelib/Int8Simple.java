@@ -6,10 +6,10 @@ import dev.kiln.ir.Node;
 import dev.kiln.ir.Quant;
 import dev.kiln.ir.TensorType;
 import dev.kiln.ir.Value;
-import dev.kiln.ir.ops.ControlOps;
 import dev.kiln.ir.ops.QuantOps;
 import dev.kiln.runtime.KilnRuntimeException;
 import dev.kiln.runtime.Tensor;
+import dev.kiln.runtime.interp.QuantCall;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -43,7 +43,7 @@ public final class Int8Simple {
 
   /** The routine that runs reference graph {@code g}, or null when it stays on the interpreter. */
   public static String symbol(Graph g) {
-    Node n = single(g);
+    Node n = QuantCall.single(g);
     if (n == null) return null;
     for (Value v : n.operands()) if (v.definingNode() != null || !(v.type() instanceof TensorType t) || !t.shape().isStatic()) return null;
     if (!(n.result(0).type() instanceof TensorType y) || !y.shape().isStatic() || Tensor.numel(y.shape().sizes()) == 0) return null;
@@ -73,20 +73,9 @@ public final class Int8Simple {
     return (t.dtype() == DType.QU8 || t.dtype() == DType.QI8) && t.quant() != null && !t.quant().perChannel();
   }
 
-  private static Node single(Graph g) {
-    Node found = null;
-    for (Node n : g.body().nodes()) {
-      if (n.op() == ControlOps.CONST || n == g.returnNode()) continue;
-      if (found != null || !n.blocks().isEmpty()) return null;
-      found = n;
-    }
-    if (found == null || found.results().size() != 1 || g.returnNode().operands().size() != 1 || g.returnNode().operand(0) != found.result(0)) return null;
-    return found;
-  }
-
   Int8Simple(String symbol, Graph g, MethodHandle fn, Arena arena, String what) {
     if (!symbol.equals(symbol(g))) throw new IllegalArgumentException(what + ": routine " + symbol + " does not run graph @" + g.name());
-    this.node = single(g);
+    this.node = QuantCall.single(g);
     params = node.operands().stream().mapToInt(v -> g.params().indexOf(v)).toArray();
     this.fn = fn;
     this.arena = arena;
