@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * The int8 nodes besides linear and convolution that the LLVM module runs natively (codegen-llvm
  * {@code quant.Int8SimpleIr}): {@code q.add[_relu]} on qu8 (qnnpack's integer add), {@code q.max_pool2d},
- * {@code q.quantize_per_tensor} and {@code q.dequantize} per tensor. {@link #symbol} decides which reference graphs
+ * {@code q.quantize_per_tensor} and {@code q.dequantize} per tensor, and through {@link Int8Extra} adaptive average pooling,
+ * requantize, per-channel quantize, qi8 or mixed add and matmul. {@link #symbol} decides which reference graphs
  * qualify (one node on parameters, static shapes, the cases named); the instance computes the constants the reference
  * kernels compute ({@code QuantPoolKernels.add}'s multipliers and shift, the pooling window, scale and zero point) and
  * writes the argument block. One instance per executor; not thread-safe.
@@ -35,6 +36,9 @@ public final class Int8Simple {
   private final MethodHandle fn;
   private final MemorySegment args, out;
   private final long[] inShape, outShape;
+  /** Operand count (1 or 2, their slots first in the block) and each operand's shape. */
+  private final int ops;
+  private final long[][] opShapes;
   private final DType outType;
   private final long work;
   private final String what;
@@ -42,7 +46,10 @@ public final class Int8Simple {
   private MemorySegment copyA, copyB;
 
   /** The routine that runs reference graph {@code g}, or null when it stays on the interpreter. */
-  public static String symbol(Graph g) {
+  public static String symbol(Graph g) { return symbol(g, Int8Extra.enabled()); }
+
+  /** {@link #symbol}, with or without the routines of {@link Int8Extra} (ceil_mode max pools among them). */
+  private static String symbol(Graph g, boolean extra) {
     Node n = QuantCall.single(g);
     if (n == null) return null;
     for (Value v : n.operands()) if (v.definingNode() != null || !(v.type() instanceof TensorType t) || !t.shape().isStatic()) return null;
@@ -51,7 +58,8 @@ public final class Int8Simple {
     return switch (n.op().name()) {
       case "q.add", "q.add_relu" -> {
         TensorType b = (TensorType) n.operand(1).type();
-        if (!qu8(x) || !qu8(b) || !qu8(y) || !Arrays.equals(x.shape().sizes(), b.shape().sizes())) yield null;
+        if (!qu8(x) || !qu8(b) || !qu8(y) || !Arrays.equals(x.shape().sizes(), b.shape().sizes()))
+          yield extra ? Int8Extra.symbol(n, x, y) : null; // qi8 or mixed: kiln_q8_addx
         float os = (float) (double) y.quant().scales().get(0);
         for (TensorType t : List.of(x, b)) {
           float s = (float) (double) t.quant().scales().get(0) / os;
@@ -60,10 +68,10 @@ public final class Int8Simple {
         yield ADD;
       }
       case "q.max_pool2d" -> (x.dtype() == DType.QU8 || x.dtype() == DType.QI8) && x.dtype() == y.dtype() && x.rank() >= 3
-          && x.rank() == y.rank() && !n.attrBool("ceil_mode") ? MAXPOOL : null;
+          && x.rank() == y.rank() && (extra || !n.attrBool("ceil_mode")) ? MAXPOOL : null;
       case "q.quantize_per_tensor" -> x.dtype() == DType.F32 && perTensor(y) ? QUANTIZE : null;
       case "q.dequantize" -> perTensor(x) && y.dtype() == DType.F32 ? DEQUANTIZE : null;
-      default -> null;
+      default -> extra ? Int8Extra.symbol(n, x, y) : null;
     };
   }
 
@@ -74,7 +82,7 @@ public final class Int8Simple {
   }
 
   Int8Simple(String symbol, Graph g, MethodHandle fn, Arena arena, String what) {
-    if (!symbol.equals(symbol(g))) throw new IllegalArgumentException(what + ": routine " + symbol + " does not run graph @" + g.name());
+    if (!symbol.equals(symbol(g, true))) throw new IllegalArgumentException(what + ": routine " + symbol + " does not run graph @" + g.name());
     this.node = QuantCall.single(g);
     params = node.operands().stream().mapToInt(v -> g.params().indexOf(v)).toArray();
     this.fn = fn;
@@ -86,7 +94,11 @@ public final class Int8Simple {
     outType = y.dtype();
     long n = Tensor.numel(inShape);
     out = NativeBuffers.scratch(arena, Tensor.numel(outShape) * (outType == DType.F32 ? 4 : 1));
-    long[] a = switch (symbol) {
+    boolean mine = List.of(ADD, MAXPOOL, QUANTIZE, DEQUANTIZE).contains(symbol);
+    ops = symbol.equals(ADD) ? 2 : mine ? 1 : Int8Extra.operands(symbol);
+    opShapes = node.operands().stream().limit(ops).map(v -> ((TensorType) v.type()).shape().sizes()).toArray(long[][]::new);
+    long[] extra = mine ? null : Int8Extra.args(symbol, node, arena); // its last value is the work estimate
+    long[] a = extra != null ? Arrays.copyOf(extra, extra.length - 1) : switch (symbol) {
       case ADD -> addArgs(x, (TensorType) node.operand(1).type(), y, n, node.op().name().endsWith("_relu"));
       case MAXPOOL -> poolArgs(x, y);
       case QUANTIZE -> {
@@ -99,10 +111,10 @@ public final class Int8Simple {
         yield new long[] {0, 0, n, bits((float) (long) q.zeroPoints().get(0)), bits((float) (double) q.scales().get(0)), x.dtype() == DType.QI8 ? 1 : 0};
       }
     };
-    work = symbol.equals(MAXPOOL) ? Tensor.numel(outShape) * node.attrInts("kernel_size").length * 4L : n;
+    work = extra != null ? extra[extra.length - 1] : symbol.equals(MAXPOOL) ? Tensor.numel(outShape) * node.attrInts("kernel_size").length * 4L : n;
     args = arena.allocate(8L * a.length, 8);
     for (int i = 0; i < a.length; i++) args.setAtIndex(ValueLayout.JAVA_LONG, i, a[i]);
-    args.set(ValueLayout.ADDRESS, symbol.equals(ADD) ? 16 : 8, out);
+    args.set(ValueLayout.ADDRESS, 8L * ops, out);
   }
 
   private static long bits(float f) { return Float.floatToRawIntBits(f) & 0xffffffffL; }
@@ -140,10 +152,9 @@ public final class Int8Simple {
 
   /** Runs the node; {@code inputs} as for the reference interpreter. */
   List<Object> run(List<Object> inputs, Int8Step.Gang gang) {
-    int ops = node.op().name().startsWith("q.add") ? 2 : 1;
     for (int i = 0; i < ops; i++) {
       Tensor t = (Tensor) inputs.get(params[i]);
-      if (!Arrays.equals(t.shape(), inShape)) throw new IllegalArgumentException(node.describe() + ": operand " + i + " has shape " + Tensor.dims(t.shape()) + ", expected " + Tensor.dims(inShape));
+      if (!Arrays.equals(t.shape(), opShapes[i])) throw new IllegalArgumentException(node.describe() + ": operand " + i + " has shape " + Tensor.dims(t.shape()) + ", expected " + Tensor.dims(opShapes[i]));
       MemorySegment s = t.segment();
       if (!s.isNative()) {
         MemorySegment c = i == 0 ? copyA : copyB;

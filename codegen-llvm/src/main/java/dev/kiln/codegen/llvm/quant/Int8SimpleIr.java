@@ -15,7 +15,10 @@ package dev.kiln.codegen.llvm.quant;
  *       max of the raw integers over each window, padded taps skipped (acc: slots rows of ow i16, one per thread);
  *   <li>{@code kiln_q8_quantize} {x, out, n, inv, zp, lo, hi} (floats inv and zp in the low 4 bytes of their slots):
  *       {@code quantize(x, inv, zp, lo, hi)};
- *   <li>{@code kiln_q8_dequantize} {x, out, n, zp, scale, signed} (floats): {@code (float(q) - zp) * scale}.
+ *   <li>{@code kiln_q8_dequantize} {x, out, n, zp, scale, signed} (floats): {@code (float(q) - zp) * scale};
+ *   <li>{@code kiln_q8_avgpool} ({@link Int8AvgPoolIr}), {@code kiln_q8_requant} and {@code kiln_q8_addx}
+ *       ({@link Int8RequantIr}), {@code kiln_q8_matmul} ({@link Int8MatmulIr}), whose argument blocks
+ *       {@code runtime.nativelib.Int8Extra} writes.
  * </ul>
  */
 final class Int8SimpleIr {
@@ -68,7 +71,8 @@ final class Int8SimpleIr {
   }
 
   static String functions() {
-    return add() + Int8PoolIr.maxPool() + quantize() + dequantize();
+    return add() + Int8PoolIr.maxPool() + quantize() + dequantize() + Int8AvgPoolIr.functions() + Int8RequantIr.functions()
+        + Int8MatmulIr.functions();
   }
 
   private static String add() {
