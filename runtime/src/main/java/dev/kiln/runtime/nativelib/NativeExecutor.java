@@ -67,12 +67,17 @@ final class NativeExecutor implements CompiledModel {
     this.p = plan.program();
     List<String> storages = plan.storages();
     table = arena.allocate(ValueLayout.ADDRESS, storages.size() + 2);
-    table.setAtIndex(ValueLayout.ADDRESS, 0, NativeBuffers.scratch(arena, plan.workspaceBytes()));
-    table.setAtIndex(ValueLayout.ADDRESS, storages.size() + 1, NativeBuffers.scratch(arena, NativePlan.SYNC_BYTES));
+    long[] bytes = new long[storages.size() + 2]; // one block: workspace, storages in table order, sync area
+    bytes[0] = plan.workspaceBytes();
+    for (int i = 0; i < storages.size(); i++) bytes[i + 1] = p.buffer(storages.get(i)).numel() * NativePlan.elementBytes(p.buffer(storages.get(i)).type());
+    bytes[storages.size() + 1] = NativePlan.SYNC_BYTES;
+    NativeSlab.Carved carved = NativeSlab.carve(arena, bytes); // huge pages when the OS grants them
+    table.setAtIndex(ValueLayout.ADDRESS, 0, carved.buffers()[0]);
+    table.setAtIndex(ValueLayout.ADDRESS, storages.size() + 1, carved.buffers()[storages.size() + 1]);
     tables.add(table);
     for (int i = 0; i < storages.size(); i++) {
       KBuffer b = p.buffer(storages.get(i));
-      MemorySegment s = NativeBuffers.scratch(arena, b.numel() * NativePlan.elementBytes(b.type()));
+      MemorySegment s = carved.buffers()[i + 1];
       if (b.role() == KBuffer.Role.WEIGHT) {
         Tensor w = weights.get(b.source());
         if (w == null) throw new IllegalArgumentException("missing weight \"" + b.source() + "\" for buffer %" + b.name());
@@ -147,7 +152,7 @@ final class NativeExecutor implements CompiledModel {
     while (tables.size() < n) {
       MemorySegment t = arena.allocate(ValueLayout.ADDRESS, slots);
       MemorySegment.copy(table, 0, t, 0, table.byteSize());
-      t.setAtIndex(ValueLayout.ADDRESS, 0, NativeBuffers.scratch(arena, code.plan().workspaceBytes()));
+      t.setAtIndex(ValueLayout.ADDRESS, 0, NativeSlab.carve(arena, new long[] {code.plan().workspaceBytes()}).buffers()[0]);
       tables.add(t);
     }
   }

@@ -164,7 +164,9 @@ final class ConvExpansion {
    * loop: LLVM unrolls the constant tap loops, so the channel loop is innermost and vectorizes with the accumulator
    * in a register (one store of y per pixel instead of a load and store per tap). The padding test depends on the
    * pixel and tap only, so it is a broadcast select in the vector loop. A relu / relu6 epilogue ({@link FusedEpilogue})
-   * is applied to the accumulator before that store when given.
+   * is applied to the accumulator before that store when given. The emitters take the explicit-vector kernel of
+   * {@code conv.DepthwiseConvEmitter} instead whenever it applies (this form remains for {@code -Dkiln.llvm.dwConv=false},
+   * dilation, sides past its limit).
    */
   private static List<Stmt> depthwiseNhwc(Stmt.Conv cv, String t, FusedEpilogue clamp) {
     int[] q = cv.params();

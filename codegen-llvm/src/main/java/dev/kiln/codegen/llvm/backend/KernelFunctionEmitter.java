@@ -33,6 +33,7 @@ final class KernelFunctionEmitter {
   final Im2colRoutine im2col;
   final dev.kiln.codegen.llvm.conv.DirectConvEmitter direct;
   final dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter plane;
+  final dev.kiln.codegen.llvm.conv.DepthwiseConvEmitter dw;
   private final long colOffsetBytes;
   IrBuilder ib;
   ScalarEmitter se;
@@ -47,6 +48,8 @@ final class KernelFunctionEmitter {
   private final boolean threaded;
   final ThreadBarrier barrier;
   LLVMValueRef tid, nthreads, nthreads32, sync;
+  private final boolean fastReductions = ReductionFlags.enabled();
+  final boolean fastLanes = LaneLoopEmitter.enabled();
 
   /** @param colOffsetBytes where the im2col area starts in the workspace (after the GEMM's packing area) */
   KernelFunctionEmitter(LlvmModule m, KernelProgram p, GemmLibrary gemms, long colOffsetBytes) {
@@ -64,6 +67,7 @@ final class KernelFunctionEmitter {
     this.im2col = new Im2colRoutine(m);
     this.direct = new dev.kiln.codegen.llvm.conv.DirectConvEmitter(m, gemms.lanes());
     this.plane = new dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter(m, gemms.lanes());
+    this.dw = new dev.kiln.codegen.llvm.conv.DepthwiseConvEmitter(m, gemms.lanes());
     this.colOffsetBytes = colOffsetBytes;
     this.threaded = threaded;
     this.barrier = threaded ? new ThreadBarrier(m) : null;
@@ -135,14 +139,21 @@ final class KernelFunctionEmitter {
   }
 
   void stmts(List<Stmt> body) {
+    boolean fastAttention = AttentionEmitter.enabled();
     for (int i = 0; i < body.size(); i++) {
+      if (fastAttention && AttentionEmitter.matches(body, i, gemms.lanes())) { // one batch element of nn.attention
+        new AttentionEmitter(this).emit(body, i);
+        i += 2;
+        continue;
+      }
       FusedEpilogue clamp = fusedClamp(body, i);
       if (clamp == null) {
         stmt(body.get(i));
         continue;
       }
       Stmt.Conv c = (Stmt.Conv) body.get(i++); // the clamp loop after it is applied in its store
-      if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + convs++ + "_", clamp));
+      if (dwConv(c)) dwConv(c, clamp, ib.i64(0), ib.i64(c.params()[14]));
+      else if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + convs++ + "_", clamp));
       else pointwiseBias(c, ib.i64(0), ib.i64((long) c.params()[0] * c.params()[14] * c.params()[15]), clamp);
     }
   }
@@ -162,6 +173,7 @@ final class KernelFunctionEmitter {
   void stmt(Stmt s) {
     switch (s) {
       case Stmt.For f -> {
+        if (fastLanes && LaneLoopEmitter.tryEmit(this, f)) return; // vectors over a non-innermost loop (pools)
         IrBuilder.Loop loop = ib.loop(f.var(), ib.i64(0), ib.i64(f.extent()), ib.i64(1));
         Map<String, LLVMValueRef> outer = values;
         values = new HashMap<>(outer);
@@ -180,7 +192,9 @@ final class KernelFunctionEmitter {
       case Stmt.Assign a -> {
         LLVMValueRef slot = slots.get(a.name());
         if (slot == null) throw new IllegalStateException("assignment to %" + a.name() + ", which is not a var");
-        ib.store(se.expr(a.value()), slot, ScalarEmitter.align(a.value().type()));
+        LLVMValueRef v = se.expr(a.value());
+        if (fastReductions) ReductionFlags.mark(a, v); // lets O3 vectorize the reduction loop (FastOps)
+        ib.store(v, slot, ScalarEmitter.align(a.value().type()));
       }
       case Stmt.Store st -> {
         KType t = st.buffer().equals(ConvExpansion.COL) ? KType.F32 : p.buffer(st.buffer()).type();
@@ -194,6 +208,10 @@ final class KernelFunctionEmitter {
 
   /** A convolution: the shared im2col routine + GEMM per image and group when it applies, else {@link ConvExpansion}. */
   private void conv(Stmt.Conv c, String t) {
+    if (dwConv(c)) {
+      dwConv(c, null, ib.i64(0), ib.i64(c.params()[14]));
+      return;
+    }
     if (directConv(c)) {
       directConv(c, ib.i64(0), ib.i64(c.params()[14]));
       return;
@@ -237,6 +255,17 @@ final class KernelFunctionEmitter {
     direct.call(ib, c.params(), address(c.x(), KType.F32, ib.i64(0)), address(c.weight(), KType.F32, ib.i64(0)),
         c.bias() == null ? null : address(c.bias(), KType.F32, ib.i64(0)), address(c.y(), KType.F32, ib.i64(0)),
         address(ConvExpansion.COL, KType.F32, ib.i64(0)), packedB.contains(c.weight()) ? gemms.nr() : 0, oy0, oy1);
+  }
+
+  /** Whether the convolution goes to {@code dev.kiln.codegen.llvm.conv.DepthwiseConvEmitter}. */
+  boolean dwConv(Stmt.Conv c) { return !packedB.contains(c.weight()) && dev.kiln.codegen.llvm.conv.DepthwiseConvEmitter.applies(c.params(), c.nhwc()); }
+
+  /** Output rows [oy0, oy1) of every image of a {@link #dwConv} convolution, its fused clamp applied when given. */
+  void dwConv(Stmt.Conv c, FusedEpilogue clamp, LLVMValueRef oy0, LLVMValueRef oy1) {
+    dw.call(ib, c.params(), address(c.x(), KType.F32, ib.i64(0)), address(c.weight(), KType.F32, ib.i64(0)),
+        c.bias() == null ? null : address(c.bias(), KType.F32, ib.i64(0)), address(c.y(), KType.F32, ib.i64(0)),
+        address(ConvExpansion.COL, KType.F32, ib.i64(0)), clamp == null ? Float.NEGATIVE_INFINITY : clamp.lo(),
+        clamp == null ? Float.POSITIVE_INFINITY : clamp.hi(), oy0, oy1);
   }
 
   /** Whether the convolution goes to {@code dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter} (its weight packed). */

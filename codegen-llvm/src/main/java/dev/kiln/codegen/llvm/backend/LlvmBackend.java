@@ -90,6 +90,7 @@ public final class LlvmBackend {
     WeightPrepack prepack = WeightPrepack.enabled()
         ? WeightPrepack.apply(p, GemmConfig.forLanes(target.floatLanes()).nr()) : WeightPrepack.none(p);
     p = prepack.program();
+    if (TempSlots.enabled()) p = TempSlots.apply(p); // temps with disjoint live ranges share storage
     List<String> storages = new ArrayList<>();
     for (KBuffer b : p.buffers().values())
       if (b.role() != KBuffer.Role.ALIAS && b.type() != KType.OBJ) storages.add(b.name());

@@ -61,6 +61,11 @@ final class ThreadedBody {
       return;
     }
     for (int i = 0; i < body.size(); i++) {
+      if (AttentionEmitter.enabled() && AttentionEmitter.matches(body, i, e.gemms.lanes())) {
+        attention(body, i); // a single batch element (its loops had one iteration): on thread 0
+        i += 2;
+        continue;
+      }
       int rows = i + 1 < body.size() && body.get(i) instanceof Stmt.For f && body.get(i + 1) instanceof Stmt.Gemm g
           ? ThreadSplit.rowsPerIteration(e.p, f, g) : 0;
       FusedEpilogue clamp = rows > 0 ? null : e.fusedClamp(body, i);
@@ -70,12 +75,19 @@ final class ThreadedBody {
     }
   }
 
+  /** One batch element of {@code nn.attention} ({@link AttentionEmitter}, statements i..i+2) on thread 0. */
+  private void attention(List<Stmt> body, int i) {
+    if (hazards.step(ThreadSplit.Access.of(e.p, body.subList(i, i + 3)), true)) barrier();
+    ib.ifThen(ib.eq(e.tid, ib.i64(0)), () -> new AttentionEmitter(e).emit(body, i));
+  }
+
   /**
    * A convolution with the epilogue loop after it applied in its store ({@link KernelFunctionEmitter#fusedClamp});
    * the barrier check covers the loop's accesses too (a residual written by other threads since the last barrier).
    */
   private void clamped(Stmt.Conv c, Stmt epilogue, FusedEpilogue clamp) {
-    if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + e.convs++ + "_", clamp));
+    if (e.dwConv(c)) dwConv(c, epilogue, clamp);
+    else if (ConvExpansion.depthwiseClamp(c)) stmts(ConvExpansion.expand(c, "cv" + e.convs++ + "_", clamp));
     else pointwiseBias(c, epilogue, clamp);
   }
 
@@ -85,6 +97,13 @@ final class ThreadedBody {
     int[] q = c.params();
     LLVMValueRef[] r = share((long) q[0] * q[14] * q[15], e.gemms.rowGranule());
     ib.ifThen(ib.lt(r[0], r[1]), () -> e.pointwiseBias(c, r[0], r[1], clamp));
+  }
+
+  /** A depthwise convolution split over output rows, with its fused clamp when {@code clamp} is not null. */
+  private void dwConv(Stmt.Conv c, Stmt epilogue, FusedEpilogue clamp) {
+    if (hazards.step(ThreadSplit.Access.of(e.p, epilogue == null ? List.of(c) : List.of(c, epilogue)), false)) barrier();
+    LLVMValueRef[] r = share(c.params()[14], 1);
+    ib.ifThen(ib.lt(r[0], r[1]), () -> e.dwConv(c, clamp, r[0], r[1]));
   }
 
   /**
@@ -111,6 +130,7 @@ final class ThreadedBody {
         gemm(g);
       }
       case Stmt.Conv c when ConvExpansion.pointwiseBias(c) && e.packedB.contains(c.weight()) -> pointwiseBias(c, null, null);
+      case Stmt.Conv c when e.dwConv(c) -> dwConv(c, null, null);
       case Stmt.Conv c when e.directConv(c) -> {
         sync(s, Mode.SPLIT);
         LLVMValueRef[] r = share(c.params()[14], 1);
@@ -134,6 +154,7 @@ final class ThreadedBody {
       case Stmt.For f when ThreadSplit.parallel(e.p, f) -> {
         sync(s, Mode.SPLIT);
         LLVMValueRef[] r = share(f.extent(), 1);
+        if (e.fastLanes && LaneLoopEmitter.tryEmit(e, f, r[0], r[1])) return; // this thread's share in vectors
         IrBuilder.Loop loop = ib.loop(f.var(), r[0], r[1], ib.i64(1));
         Map<String, LLVMValueRef> outer = e.values;
         e.values = new HashMap<>(outer);

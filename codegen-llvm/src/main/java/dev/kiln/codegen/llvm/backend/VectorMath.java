@@ -22,6 +22,9 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * 2^n below the normal range still rounds once, into the subnormal result. tanh(x) = e / (e + 2) with
  * e = expm1(2x), expm1 computed the same way with the polynomial for e^r - 1 (exact at n = 0, so small x keep full
  * relative accuracy); |x| is clamped to 10, where tanh is 1 in float, and the sign copied from x.
+ *
+ * <p>{@code x} may also be a {@code <n x float>} vector (explicit-vector kernels such as {@link AttentionEmitter}'s
+ * softmax): every constant and integer step then takes x's lane count, lane-wise the same arithmetic.
  */
 final class VectorMath {
   private static final float LOG2E = (float) (1 / Math.log(2));
@@ -35,6 +38,8 @@ final class VectorMath {
   private final LlvmModule m;
   private final IrBuilder ib;
   private final LLVMBuilderRef b;
+  /** Lanes of the value being computed (0: scalar f32); set by each public entry point from its argument. */
+  private int lanes;
 
   VectorMath(IrBuilder ib) {
     this.m = ib.module();
@@ -44,6 +49,7 @@ final class VectorMath {
 
   /** e^x. */
   LLVMValueRef exp(LLVMValueRef x) {
+    lanes = lanesOf(x);
     LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
     LLVMValueRef xc = LLVMBuildSelect(b, nan, f(0), clamp(x, EXP_LO, EXP_HI), "");
     Reduced red = reduce(xc);
@@ -57,6 +63,7 @@ final class VectorMath {
 
   /** tanh(x). */
   LLVMValueRef tanh(LLVMValueRef x) {
+    lanes = lanesOf(x);
     LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
     LLVMValueRef xc = LLVMBuildSelect(b, nan, f(0), clamp(x, -TANH_MAX, TANH_MAX), "");
     Reduced red = reduce(LLVMBuildFMul(b, xc, f(2), ""));
@@ -64,8 +71,8 @@ final class VectorMath {
     LLVMValueRef s = pow2(red.n); // |n| <= 29 here
     LLVMValueRef e = ib.fma(s, q, LLVMBuildFSub(b, s, f(1), "")); // e^(2x) - 1 = s (e^r - 1) + (s - 1)
     LLVMValueRef t = LLVMBuildFDiv(b, e, LLVMBuildFAdd(b, e, f(2), ""), "");
-    LLVMTypeRef ft = m.fnType(m.f32(), m.f32(), m.f32());
-    LLVMValueRef signed = ib.call(m.declare("llvm.copysign.f32", ft), ft, t, x);
+    LLVMTypeRef ft = m.fnType(type(m.f32()), type(m.f32()), type(m.f32()));
+    LLVMValueRef signed = ib.call(m.declare(lanes == 0 ? "llvm.copysign.f32" : "llvm.copysign.v" + lanes + "f32", ft), ft, t, x);
     return LLVMBuildSelect(b, nan, x, signed, "");
   }
 
@@ -75,7 +82,7 @@ final class VectorMath {
   private Reduced reduce(LLVMValueRef x) {
     LLVMValueRef t = ib.fma(x, f(LOG2E), f(SHIFT));
     LLVMValueRef nf = LLVMBuildFSub(b, t, f(SHIFT), "");
-    LLVMValueRef n = LLVMBuildSub(b, LLVMBuildBitCast(b, t, m.i32(), ""), i32(Float.floatToRawIntBits(SHIFT)), "");
+    LLVMValueRef n = LLVMBuildSub(b, LLVMBuildBitCast(b, t, type(m.i32()), ""), i32(Float.floatToRawIntBits(SHIFT)), "");
     LLVMValueRef negN = LLVMBuildFNeg(b, nf, "");
     LLVMValueRef r = ib.fma(negN, f(LN2_HI), x);
     r = ib.fma(negN, f(LN2_LO), r);
@@ -102,7 +109,7 @@ final class VectorMath {
   /** 2^n for n in [-126, 127] from the exponent bits. */
   private LLVMValueRef pow2(LLVMValueRef n) {
     LLVMValueRef bits = LLVMBuildShl(b, LLVMBuildAdd(b, n, i32(127), ""), i32(23), "");
-    return LLVMBuildBitCast(b, bits, m.f32(), "");
+    return LLVMBuildBitCast(b, bits, type(m.f32()), "");
   }
 
   /** x limited to [lo, hi] by ordered compares (NaN passes through; callers replace it). */
@@ -111,7 +118,22 @@ final class VectorMath {
     return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, c, f(hi), ""), f(hi), c, "");
   }
 
-  private LLVMValueRef f(float v) { return ib.f32(v); }
+  private LLVMValueRef f(float v) { return splat(ib.f32(v)); }
 
-  private LLVMValueRef i32(int v) { return ib.i32(v); }
+  private LLVMValueRef i32(int v) { return splat(ib.i32(v)); }
+
+  private static int lanesOf(LLVMValueRef x) {
+    LLVMTypeRef t = LLVMTypeOf(x);
+    return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMGetVectorSize(t) : 0;
+  }
+
+  private LLVMTypeRef type(LLVMTypeRef element) { return lanes == 0 ? element : m.vec(element, lanes); }
+
+  /** A constant of the current lane count (a constant vector of {@code c} in every lane). */
+  private LLVMValueRef splat(LLVMValueRef c) {
+    if (lanes == 0) return c;
+    org.bytedeco.javacpp.PointerPointer<LLVMValueRef> all = new org.bytedeco.javacpp.PointerPointer<>(lanes);
+    for (int i = 0; i < lanes; i++) all.put(i, c);
+    return LLVMConstVector(all, lanes);
+  }
 }

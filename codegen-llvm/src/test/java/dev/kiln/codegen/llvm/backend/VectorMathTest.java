@@ -115,6 +115,40 @@ class VectorMathTest {
     assertTrue(worst < 1e-6, what + " worst relative error " + worst);
   }
 
+  /** {@code void name(ptr x, ptr y, i64 n)} over {@code <lanes x float>} values: y[i..] = f(x[i..]), n a multiple of lanes. */
+  private static void vectorLoop(LlvmModule m, String name, int lanes, BiFunction<VectorMath, LLVMValueRef, LLVMValueRef> f) {
+    LLVMValueRef fn = m.addFunction(name, m.fnType(m.voidType(), m.ptr(), m.ptr(), m.i64()));
+    try (IrBuilder b = new IrBuilder(m)) {
+      b.enter(fn);
+      VectorMath vm = new VectorMath(b);
+      org.bytedeco.llvm.LLVM.LLVMTypeRef vt = m.vec(m.f32(), lanes);
+      IrBuilder.Loop i = b.loop("i", b.i64(0), b.param(2), b.i64(lanes));
+      LLVMValueRef x = b.load(vt, b.gep(m.f32(), b.param(0), i.iv()), 4);
+      b.store(f.apply(vm, x), b.gep(m.f32(), b.param(1), i.iv()), 4);
+      b.endLoop(i);
+      b.retVoid();
+    }
+  }
+
+  /** The vector form (explicit {@code <n x float>} arguments, AttentionEmitter's softmax) gives the scalar form's bits. */
+  @ParameterizedTest
+  @ValueSource(ints = {8, 16})
+  void vectorFormEqualsScalarForm(int lanes) throws Throwable {
+    float[] x0 = inputs();
+    float[] x = java.util.Arrays.copyOf(x0, (x0.length + lanes - 1) / lanes * lanes);
+    try (LlvmJit jit = new LlvmJit(TargetSpec.host()); LlvmModule m = module()) {
+      vectorLoop(m, "vv_exp", lanes, VectorMath::exp);
+      vectorLoop(m, "vv_tanh", lanes, VectorMath::tanh);
+      jit.add(m);
+      float[] e = run(jit.function("vm_exp", LOOP), x), ev = run(jit.function("vv_exp", LOOP), x);
+      float[] t = run(jit.function("vm_tanh", LOOP), x), tv = run(jit.function("vv_tanh", LOOP), x);
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(Float.floatToRawIntBits(e[i]), Float.floatToRawIntBits(ev[i]), () -> "exp lanes differ");
+        assertEquals(Float.floatToRawIntBits(t[i]), Float.floatToRawIntBits(tv[i]), () -> "tanh lanes differ");
+      }
+    }
+  }
+
   @Test
   void loopsVectorizeWithoutLibmCalls() {
     TargetSpec host = TargetSpec.host();
