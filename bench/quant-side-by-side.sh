@@ -5,7 +5,7 @@
 #   KILN_BUILD_DIR=target-x    Maven build folder name (default: target), as -Dkiln.build.dir
 #   KILN_BENCH_NO_BUILD=1      run the jar as it is, do not call Maven
 #   KILN_PYTHON=/usr/bin/python3   the Python with PyTorch 1.13 (fixtures and the PyTorch timings)
-# Options go to QuantSideBySide (--models mlp,lstm,cnn,resnet18 --backends interp,jvm,llvm --batches 1 --seconds 3
+# Options go to QuantSideBySide (--models mlp,lstm,cnn,resnet18 by default; mlp_large,lstm_large on request; --backends interp,jvm,llvm --batches 1 --seconds 3
 # --no-report); --models, --batches and --seconds also go to the PyTorch script.
 # Missing fixtures are made first: tests/fixtures/gen_onnx.py, gen_quant_resnet18.py, gen_quant_bench.py.
 set -euo pipefail

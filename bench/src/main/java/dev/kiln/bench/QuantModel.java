@@ -24,7 +24,7 @@ import java.util.List;
  * @param dynamic quantize=dynamic (mlp, lstm) rather than quantize=static with calibration (cnn, resnet18)
  */
 record QuantModel(String name, boolean dynamic, Path dir, Path floatDir) {
-  static final List<String> DYNAMIC = List.of("mlp", "lstm");
+  static final List<String> DYNAMIC = List.of("mlp", "lstm", "mlp_large", "lstm_large");
 
   /** @throws IllegalArgumentException naming the missing file and how to make it */
   static QuantModel of(Path root, String name) {

@@ -34,7 +34,7 @@ public final class QuantSideBySide {
   record Options(List<String> models, List<String> backends, List<Integer> batches, double seconds, Path fixtures, Path out,
                  Path torch, boolean report, String date) {
     static final String USAGE = """
-        usage: QuantSideBySide [--models mlp,lstm,cnn,resnet18] [--backends interp,jvm,llvm] [--batches 1]
+        usage: QuantSideBySide [--models mlp,lstm,cnn,resnet18; also mlp_large,lstm_large] [--backends interp,jvm,llvm] [--batches 1]
                                [--seconds 3] [--fixtures fixtures-large/quant/bench] [--out bench/results]
                                [--torch FILE (bench/pytorch_quant_bench.py output)] [--no-report] [--date YYYY-MM-DD]""";
 

@@ -39,6 +39,8 @@ final class Int8Node {
   private boolean scratched;
   private final long work;
   private final String what;
+  /** Index of x among the reference graph's parameters. */
+  private final int xParam;
 
   Int8Node(String symbol, Graph g, Map<String, Tensor> weights, MethodHandle fn, Arena arena, String what) {
     this.node = new QuantGemmNode(g, weights);
@@ -47,6 +49,7 @@ final class Int8Node {
     this.arena = arena;
     this.what = what;
     this.work = node.work();
+    this.xParam = g.params().indexOf(dev.kiln.runtime.interp.QuantCall.single(g).operand(0));
     boolean conv = symbol.equals(CONV);
     if (conv != sp.conv()) throw new IllegalArgumentException(what + ": routine " + symbol + " does not run " + g.name());
     y = NativeBuffers.scratch(arena, Tensor.numel(sp.outShape()) * (sp.dynamic() ? 4 : 1));
@@ -139,12 +142,41 @@ final class Int8Node {
         kq, pc, ox, x0 & 0xff, sp.outZp(), sp.lo(), sp.hi(), boff, poff, coff, gstride, np, mode, laneSeg.address()};
   }
 
-  /** Runs the node; {@code inputs} as for the reference interpreter. */
-  List<Object> run(List<Object> inputs, Int8Step.Gang gang) {
+  /** Whether this is a {@code q.linear_dynamic} (f32 in and out). */
+  boolean dynamic() { return sp.dynamic(); }
+
+  private void ensureScratch() {
     if (!scratched) {
       args.set(ValueLayout.ADDRESS, 56 + (sp.conv() ? 0 : 8), NativeBuffers.scratch(arena, scratchBytes));
       scratched = true;
     }
+  }
+
+  /**
+   * This node bound to fixed native buffers: a copy of the argument block with x = {@code params[x's parameter]} and
+   * y = {@code out} ({@link Int8Direct}). Only linear_dynamic qualifies (f32 in and out: the executor's buffers; the
+   * static ops' qu8/qi8 values are objects there); null when it does not, or when a size differs or x and y overlap
+   * (the general path then runs).
+   *
+   * @param params per graph parameter, its f32 storage sliced to the buffer's bytes, or null
+   * @param out the result's f32 storage sliced to its bytes, or null
+   */
+  Int8Direct direct(MemorySegment[] params, MemorySegment out) {
+    if (!sp.dynamic() || sp.conv() || xParam < 0 || xParam >= params.length) return null;
+    MemorySegment x = params[xParam];
+    if (x == null || out == null || x.byteSize() != 4 * Tensor.numel(sp.inShape()) || out.byteSize() != 4 * Tensor.numel(sp.outShape())
+        || Int8Direct.overlap(x, out)) return null;
+    ensureScratch();
+    MemorySegment a = arena.allocate(args.byteSize(), 8);
+    a.copyFrom(args);
+    a.set(ValueLayout.ADDRESS, 0, x);
+    a.set(ValueLayout.ADDRESS, 8, out);
+    return new Int8Direct(fn, a, work, what);
+  }
+
+  /** Runs the node; {@code inputs} as for the reference interpreter. */
+  List<Object> run(List<Object> inputs, Int8Step.Gang gang) {
+    ensureScratch();
     Tensor x = node.input(inputs);
     MemorySegment xs = x.isContiguous() ? x.segment() : null;
     if (xs == null || !xs.isNative()) {

@@ -85,6 +85,30 @@ final class Int8Step {
     args.set(ValueLayout.JAVA_LONG, 40, kq);
   }
 
+  /**
+   * The step for reference graph {@code text}: the one already made for the same graph under another name (reference
+   * graphs are named by their index) when that is a {@code q.linear_dynamic}, else (or when {@code made} is null) a new
+   * one. The unrolled LSTM's per-step nodes then share one packed weight (and its cache lines) instead of a copy
+   * each. Only linear_dynamic is shared: its f32 result is copied out of the node's buffer (or written straight to the
+   * step's storage, {@link #direct}) before the next step runs, where a quantized result would be kept as an object
+   * over that buffer.
+   */
+  static Int8Step shared(Map<String, Int8Step> made, String symbol, String text, Map<String, Tensor> weights, MethodHandle fn, Arena arena,
+      String what) {
+    String key = symbol + "\n" + text.replaceFirst("^graph @[^(]*\\(", "graph @_(");
+    Int8Step s = made == null ? null : made.get(key);
+    if (s != null) return s;
+    s = new Int8Step(symbol, dev.kiln.ir.text.IrParser.parse(text, what), weights, fn, arena, what);
+    if (made != null && s.whole != null && s.whole.dynamic()) made.put(key, s);
+    return s;
+  }
+
+  /**
+   * The node bound to fixed native buffers ({@link Int8Node#direct}: one downcall per run), or null when this step
+   * must take the general path ({@link #run}).
+   */
+  Int8Direct direct(MemorySegment[] params, MemorySegment out) { return whole == null ? null : whole.direct(params, out); }
+
   /** Runs the node; {@code inputs} as for the reference interpreter. */
   List<Object> run(List<Object> inputs, Gang gang) {
     if (whole != null) return whole.run(inputs, gang);

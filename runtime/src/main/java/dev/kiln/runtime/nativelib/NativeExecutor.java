@@ -90,10 +90,11 @@ final class NativeExecutor implements CompiledModel {
     for (int i = 0; i < references.length; i++)
       references[i] = new Interpreter(IrParser.parse(p.references().get(i), p.name() + " reference #" + i), weights);
     int8 = new Int8Step[references.length]; // reference calls on the native int8 GEMM
+    Map<String, Int8Step> sameGraph = direct ? new HashMap<>() : null; // Int8Step.shared: LSTM steps share one packed weight
     for (Step s : java.util.stream.Stream.concat(plan.init().stream(), plan.run().stream()).toList())
       if (s instanceof Step.Reference r && r.int8() != null && int8[r.call().ref()] == null)
-        int8[r.call().ref()] = new Int8Step(r.int8(), IrParser.parse(p.references().get(r.call().ref()), p.name() + " reference #" + r.call().ref()),
-            weights, code.segment(r.int8()), arena, "@" + p.name() + " reference #" + r.call().ref());
+        int8[r.call().ref()] = Int8Step.shared(sameGraph, r.int8(), p.references().get(r.call().ref()), weights, code.segment(r.int8()), arena,
+            "@" + p.name() + " reference #" + r.call().ref());
     execute(plan.init());
   }
 
@@ -132,7 +133,7 @@ final class NativeExecutor implements CompiledModel {
           }
         }
         case Step.Java j -> new JavaKernelRunner(p, j.kernel()).run(segments::get);
-        case Step.Reference r -> reference(r.call());
+        case Step.Reference r -> reference(r);
       }
     }
   }
@@ -155,6 +156,59 @@ final class NativeExecutor implements CompiledModel {
       t.setAtIndex(ValueLayout.ADDRESS, 0, NativeSlab.carve(arena, new long[] {code.plan().workspaceBytes()}).buffers()[0]);
       tables.add(t);
     }
+  }
+
+  /**
+   * A reference step: bound once to the storages when it can be ({@link #bind}: an int8 node as one downcall, a
+   * stack as copies), else the general path.
+   */
+  private void reference(Step.Reference step) {
+    Object f = bound.get(step);
+    if (f == null) bound.put(step, f = bind(step));
+    if (f instanceof Int8Direct d) d.run(threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads(), minForkWork);
+    else if (f instanceof CopyStep c) c.run();
+    else reference(step.call());
+  }
+
+  /**
+   * Steps bound to this instance's storages, made on a step's first run; {@link #GENERAL} for the ones that take the
+   * general path. {@code -Dkiln.native.int8Direct=false} (read per instance) binds none and shares no int8 node
+   * ({@link Int8Step#shared}): every reference step then goes through tensors and copies as before (the A/B switch of
+   * the bench).
+   */
+  private final Map<Step.Reference, Object> bound = new java.util.IdentityHashMap<>();
+  private static final Object GENERAL = new Object();
+  private final boolean direct = !"false".equals(System.getProperty("kiln.native.int8Direct"));
+
+  private Object bind(Step.Reference step) {
+    Stmt.CallReference r = step.call();
+    if (!direct || r.outputs().size() != 1) return GENERAL;
+    boolean q8 = int8[r.ref()] != null; // int8 nodes bind f32 buffers only (linear_dynamic)
+    MemorySegment[] params = new MemorySegment[r.inputs().size()];
+    for (int i = 0; i < params.length; i++) params[i] = storage(r.inputs().get(i), q8);
+    MemorySegment out = storage(r.outputs().get(0), q8);
+    Object f = q8 ? int8[r.ref()].direct(params, out) : CopyStep.of(references[r.ref()].graph(), params, out);
+    return f == null ? GENERAL : f;
+  }
+
+  /**
+   * Names the program and counts the reference steps bound so far ({@code int8 direct N, copies M}) and the distinct
+   * int8 nodes ({@link Int8Step#shared}).
+   */
+  @Override
+  public synchronized String toString() {
+    long d = bound.values().stream().filter(f -> f instanceof Int8Direct).count(), c = bound.values().stream().filter(f -> f instanceof CopyStep).count();
+    long nodes = java.util.Arrays.stream(int8).filter(java.util.Objects::nonNull).distinct().count();
+    return "NativeExecutor(@" + p.name() + ", int8 direct " + d + ", copies " + c + ", general " + (bound.size() - d - c) + ", int8 nodes " + nodes + ")";
+  }
+
+  /** The storage of a tensor buffer sliced to its bytes, or null for an object buffer (or any but f32 when asked). */
+  private MemorySegment storage(String name, boolean f32Only) {
+    KBuffer b = p.buffer(name);
+    if (b.type() == KType.OBJ || f32Only && b.type() != KType.F32) return null;
+    MemorySegment s = segments.get(p.storageOf(name).name());
+    long bytes = b.numel() * NativePlan.elementBytes(b.type());
+    return s == null || s.byteSize() < bytes ? null : s.asSlice(0, bytes);
   }
 
   /** Inputs go in as tensors over the native buffers (no copy); results are copied into their buffers. */
