@@ -173,23 +173,7 @@ final class Int8RequantIr {
         """ + loadQ("a", "%x", "%i", "%xsg") + loadQ("b", "%y", "%i", "%ysg") + """
           br i1 %ip, label %int, label %flt
         int:
-          %xa = mul i32 %av, %am32
-          %ya = mul i32 %bv, %bm32
-          %a0 = add i32 %zpp32, %xa
-          %acc = add i32 %a0, %ya
-          %ak = and i32 %acc, %mk32
-          %neg = icmp slt i32 %acc, 0
-          %negi = zext i1 %neg to i32
-          %rem = sub i32 %ak, %negi
-          %up = icmp sgt i32 %rem, %th32
-          %upi = zext i1 %up to i32
-          %sr = ashr i32 %acc, %sh32
-          %q0 = add i32 %sr, %upi
-          %q1 = add i32 %q0, %zp32
-          %g = icmp sgt i32 %q1, %hi32
-          %q2 = select i1 %g, i32 %hi32, i32 %q1
-          %l = icmp slt i32 %q2, %lo32
-          %iq = select i1 %l, i32 %lo32, i32 %q2
+        """ + Int8SimpleIr.integerAdd("%av", "%bv", "%iq") + """
           br label %st
         flt:
           %af = sitofp i32 %av to float

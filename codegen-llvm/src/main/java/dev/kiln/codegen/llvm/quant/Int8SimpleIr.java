@@ -70,6 +70,35 @@ final class Int8SimpleIr {
         """.replace("%N", n);
   }
 
+  /**
+   * qnnpack's integer add of two zero-extended operands {@code a}, {@code b} (i32) into {@code out} (i32, clamped):
+   * {@code zpp + a*am + b*bm}, shifted right by {@code sh} rounding half away from zero through the mask and threshold,
+   * plus the output zero point, clamped to {@code [lo, hi]} — QuantPoolKernels.add's arithmetic. Reads the i32 values
+   * {@code %am32 %bm32 %zpp32 %mk32 %th32 %sh32 %zp32 %lo32 %hi32} of the caller; shared by {@code kiln_q8_add} and
+   * {@code Int8RequantIr}'s {@code kiln_q8_addx}.
+   */
+  static String integerAdd(String a, String b, String out) {
+    return """
+          %xa = mul i32 @A@, %am32
+          %ya = mul i32 @B@, %bm32
+          %a0 = add i32 %zpp32, %xa
+          %acc = add i32 %a0, %ya
+          %ak = and i32 %acc, %mk32
+          %neg = icmp slt i32 %acc, 0
+          %negi = zext i1 %neg to i32
+          %rem = sub i32 %ak, %negi
+          %up = icmp sgt i32 %rem, %th32
+          %upi = zext i1 %up to i32
+          %sr = ashr i32 %acc, %sh32
+          %q0 = add i32 %sr, %upi
+          %q1 = add i32 %q0, %zp32
+          %g = icmp sgt i32 %q1, %hi32
+          %q2 = select i1 %g, i32 %hi32, i32 %q1
+          %l = icmp slt i32 %q2, %lo32
+          @OUT@ = select i1 %l, i32 %lo32, i32 %q2
+        """.replace("@A@", a).replace("@B@", b).replace("@OUT@", out);
+  }
+
   static String functions() {
     return add() + Int8PoolIr.maxPool() + quantize() + dequantize() + Int8AvgPoolIr.functions() + Int8RequantIr.functions()
         + Int8MatmulIr.functions();
@@ -96,23 +125,7 @@ final class Int8SimpleIr {
           %yb = load i8, ptr %yp, align 1
           %xv = zext i8 %xb to i32
           %yv = zext i8 %yb to i32
-          %xa = mul i32 %xv, %am32
-          %ya = mul i32 %yv, %bm32
-          %a0 = add i32 %zpp32, %xa
-          %acc = add i32 %a0, %ya
-          %ak = and i32 %acc, %mk32
-          %neg = icmp slt i32 %acc, 0
-          %negi = zext i1 %neg to i32
-          %rem = sub i32 %ak, %negi
-          %up = icmp sgt i32 %rem, %th32
-          %upi = zext i1 %up to i32
-          %sr = ashr i32 %acc, %sh32
-          %q0 = add i32 %sr, %upi
-          %q1 = add i32 %q0, %zp32
-          %g = icmp sgt i32 %q1, %hi32
-          %q2 = select i1 %g, i32 %hi32, i32 %q1
-          %l = icmp slt i32 %q2, %lo32
-          %q3 = select i1 %l, i32 %lo32, i32 %q2
+        """ + integerAdd("%xv", "%yv", "%q3") + """
           %qb = trunc i32 %q3 to i8
           %op = getelementptr i8, ptr %out, i64 %i
           store i8 %qb, ptr %op, align 1
