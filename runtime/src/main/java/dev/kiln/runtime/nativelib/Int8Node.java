@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -21,12 +22,18 @@ import java.util.Map;
  * <p>Argument blocks (8-byte slots, in this order; see codegen-llvm {@code quant.Int8LinearIr} / {@code Int8ConvIr}):
  * linear {@code x y b cw wz mult biasf biasq scratch sstride slots rows k n nb kq dyn xor x0 zp lo hi coff soff}; conv
  * {@code x y w offs wz fix mult scratch sstride slots imgs groups c h wd hp wp oh ow nbr sh sw ph pw og og4 kq pc xor pad
- * zp lo hi boff poff coff gstride}. Scratch: one slot per thread (at most {@link #SLOTS}; further threads of a gang do
+ * zp lo hi boff poff coff gstride np flat posoff chan}. Scratch: one slot per thread (at most {@link #SLOTS}; further threads of a gang do
  * nothing), allocated on the first run. Not thread-safe (the executor's run is synchronized).
  */
 final class Int8Node {
   static final String LINEAR = "kiln_q8_linear", CONV = "kiln_q8_conv";
+  /**
+   * The convolution routine that also runs the channel-panel form (slot {@code chan}; codegen-llvm
+   * {@code quant.Int8ConvChanIr}); plans naming {@link #CONV} never get it.
+   */
+  static final String CONVC = "kiln_q8_convc";
   static final int SLOTS = Math.min(8, Math.max(1, Runtime.getRuntime().availableProcessors()));
+
 
 
   private final QuantGemmNode node;
@@ -50,10 +57,10 @@ final class Int8Node {
     this.what = what;
     this.work = node.work();
     this.xParam = g.params().indexOf(dev.kiln.runtime.interp.QuantCall.single(g).operand(0));
-    boolean conv = symbol.equals(CONV);
+    boolean conv = symbol.equals(CONV) || symbol.equals(CONVC);
     if (conv != sp.conv()) throw new IllegalArgumentException(what + ": routine " + symbol + " does not run " + g.name());
     y = NativeBuffers.scratch(arena, Tensor.numel(sp.outShape()) * (sp.dynamic() ? 4 : 1));
-    long[] slots = conv ? convArgs() : linearArgs();
+    long[] slots = conv ? convArgs(symbol.equals(CONVC)) : linearArgs();
     scratchBytes = slots[conv ? 8 : 9] * SLOTS;
     args = arena.allocate(8L * slots.length, 8);
     for (int i = 0; i < slots.length; i++) args.setAtIndex(ValueLayout.JAVA_LONG, i, slots[i]);
@@ -93,16 +100,40 @@ final class Int8Node {
         sp.dynamic() ? 1 : 0, ox, sp.xz() + ox, sp.outZp(), sp.lo(), sp.hi(), coff, soff};
   }
 
-  private long[] convArgs() {
+  /**
+   * Whether a convolution takes the channel-panel form: one group, and the 16-lane position panels of an image
+   * ({@code ceil(m / 16)}, m = oh ow) waste more than an eighth of their lanes and at least twice the share the
+   * 16-channel panels waste (a 7x7 output: 49 of 64 lanes). {@code -Dkiln.llvm.int8.chanPanels=always} takes it
+   * whenever allowed (tests), {@code false} never.
+   */
+  static boolean chanPanels(int groups, long m, int og) {
+    String p = System.getProperty("kiln.llvm.int8.chanPanels", "");
+    if (groups != 1 || p.equals("false")) return false;
+    if (p.equals("always")) return true;
+    long lanes = Math.ceilDiv(m, 16) * 16, chans = Math.ceilDiv(og, 16) * 16;
+    return (lanes - m) * 8 > lanes && (lanes - m) * chans > 2 * (chans - og) * lanes;
+  }
+
+  private static int[] pad16(int[] v) { return Arrays.copyOf(v, Math.ceilDiv(Math.max(1, v.length), 16) * 16); }
+
+  private long[] convArgs(boolean chanOk) {
     int[] cv = sp.conv2d();
     int sh = cv[0], sw = cv[1], ph = cv[2], pw = cv[3], dh = cv[4], dw = cv[5], kh = cv[6], kw = cv[7];
     long[] is = sp.inShape(), os = sp.outShape();
     int c = (int) is[1], h = (int) is[2], wd = (int) is[3], oh = (int) os[2], ow = (int) os[3], groups = sp.groups();
     int og = sp.n() / groups, og4 = Math.ceilDiv(og, 4) * 4, k = sp.k(), kq = Math.max(1, Math.ceilDiv(k, 4)), kp = 4 * kq;
     int hp = h + 2 * ph, wp = wd + 2 * pw, nbr = Math.ceilDiv(ow, 16), cg = c / groups;
+    boolean chan = chanOk && chanPanels(groups, (long) oh * ow, og);
+    if (chan) og4 = Math.ceilDiv(og, 16) * 16; // channel panels, then the row of ones
     long gstride = (long) (og4 + 1) * kp;
     byte[] wb = new byte[Math.toIntExact(gstride * groups)];
-    for (int g = 0; g < groups; g++) {
+    if (chan) {
+      byte[] w = node.weights(0);
+      for (int j = 0; j < og; j++)
+        for (int p = 0; p < k; p++) wb[((j / 16) * kq + p / 4) * 64 + (j % 16) * 4 + p % 4] = w[j * k + p];
+      for (int p = 0; p < k; p++) wb[og4 * kp + p] = 1;
+    }
+    for (int g = 0; g < (chan ? 0 : groups); g++) {
       byte[] w = node.weights(g);
       long base = g * gstride;
       for (int j = 0; j < og; j++) System.arraycopy(w, j * k, wb, (int) (base + (long) j * kp), k);
@@ -124,7 +155,7 @@ final class Int8Node {
     // Flat panels by vector loads per output row (two rows at most when rows are at least 16 long, four when 6 to 15;
     // stride 1 or 2), else lane by lane when per-row panels waste more than a quarter of the lanes; else per row.
     boolean split = !"false".equals(System.getProperty("kiln.llvm.int8.split")) && (sw == 1 || sw == 2) && rowPanels > flatPanels;
-    int mode = split && ow >= 16 ? 2 : split && ow >= 6 ? 3 : rowPanels * 4 > flatPanels * 5 ? 1 : 0;
+    int mode = split && ow >= 16 ? 2 : split && ow >= 6 ? 3 : rowPanels * 4 > flatPanels * 5 || chan ? 1 : 0;
     boolean flat = mode == 1;
     long np = mode == 0 ? rowPanels : flatPanels;
     long[] lanes = new long[flat ? Math.toIntExact(np * 16) : 1];
@@ -136,10 +167,10 @@ final class Int8Node {
     MemorySegment laneSeg = NativeBuffers.scratch(arena, 8L * lanes.length);
     MemorySegment.copy(lanes, 0, laneSeg, ValueLayout.JAVA_LONG, 0, lanes.length);
     long boff = align((long) c * hp * wp + (4L * sh + 2) * wp + 128L * sw + 256), poff = boff + pc * kq * 64, coff = align(poff + pc * 64),
-        sstride = align(128 + coff + 4 * pc * 64);
-    return new long[] {0, 0, bytes(wb).address(), offSeg.address(), ints(sp.wz()).address(), ints(fix).address(),
-        floats(sp.mult()).address(), 0, sstride, SLOTS, is[0], groups, c, h, wd, hp, wp, oh, ow, nbr, sh, sw, ph, pw, og, og4,
-        kq, pc, ox, x0 & 0xff, sp.outZp(), sp.lo(), sp.hi(), boff, poff, coff, gstride, np, mode, laneSeg.address()};
+        sstride = align(128 + coff + (chan ? 16L * 64 * 4 : 4L * 64) * pc); // int32 sums: 4 weight rows, or 16 positions x 64 channels
+    return new long[] {0, 0, bytes(wb).address(), offSeg.address(), ints(pad16(sp.wz())).address(), ints(pad16(fix)).address(),
+        floats(Arrays.copyOf(sp.mult(), Math.ceilDiv(sp.mult().length, 16) * 16)).address(), 0, sstride, SLOTS, is[0], groups, c, h, wd, hp, wp, oh, ow, nbr, sh, sw, ph, pw, og, og4,
+        kq, pc, ox, x0 & 0xff, sp.outZp(), sp.lo(), sp.hi(), boff, poff, coff, gstride, np, mode, laneSeg.address(), chan ? 1 : 0};
   }
 
   /** Whether this is a {@code q.linear_dynamic} (f32 in and out). */

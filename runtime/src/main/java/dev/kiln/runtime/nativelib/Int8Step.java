@@ -48,7 +48,7 @@ final class Int8Step {
    */
   Int8Step(String symbol, Graph g, Map<String, Tensor> weights, MethodHandle gemm, Arena arena, String what) {
     if (!symbol.equals("kiln_q8_gemm")) {
-      boolean gemmNode = symbol.equals(Int8Node.LINEAR) || symbol.equals(Int8Node.CONV);
+      boolean gemmNode = symbol.equals(Int8Node.LINEAR) || symbol.equals(Int8Node.CONV) || symbol.equals(Int8Node.CONVC);
       whole = gemmNode ? new Int8Node(symbol, g, weights, gemm, arena, what) : null;
       simple = gemmNode ? null : new Int8Simple(symbol, g, gemm, arena, what);
       node = null;

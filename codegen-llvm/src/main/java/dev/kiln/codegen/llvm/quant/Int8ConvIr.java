@@ -25,6 +25,10 @@ package dev.kiln.codegen.llvm.quant;
  * rows of 6 to 15 take four loads and three blends ({@code flat} = 3). The padded buffer starts 128 bytes into the
  * slot, so a row's load may start before it (lanes of earlier rows, discarded).
  *
+ * <p>When the position panels of a 7x7 output waste a quarter of their lanes, the runtime asks for the channel-panel
+ * form instead (args slot {@code chan}, {@link Int8ConvChanIr}): the same padding, packing and patch sums, then the
+ * product with positions broadcast and 16 output channels per vector.
+ *
  * <p>Thread tid of the first min(nthreads, slots) takes the panels {@code [np tid / w, np (tid + 1) / w)} of every
  * image and group, with its own scratch slot (padded image, packed chunk, sums, accumulators).
  */
@@ -35,7 +39,7 @@ final class Int8ConvIr {
 
   static final String[] SLOTS = {"x", "y", "w", "offs", "wz", "fix", "mult", "scratch", "sstride", "slots", "imgs", "groups",
       "c", "h", "wd", "hp", "wp", "oh", "ow", "nbr", "sh", "sw", "ph", "pw", "og", "og4", "kq", "pc", "xor", "pad", "zp", "lo",
-      "hi", "boff", "poff", "coff", "gstride", "np", "flat", "posoff"};
+      "hi", "boff", "poff", "coff", "gstride", "np", "flat", "posoff", "chan"};
 
   static String functions(boolean vnni) {
     StringBuilder s = new StringBuilder();
@@ -49,10 +53,10 @@ final class Int8ConvIr {
         declare i64 @llvm.umin.i64(i64, i64)
 
         """);
-    s.append(pad()).append(epilogue());
+    s.append(pad()).append(requant()).append(epilogue()).append(Int8ConvChanIr.functions());
     for (String kind : new String[] {"1", "2", "n", "flat"}) s.append(Int8PackIr.pack(kind));
     for (int n : new int[] {2, 4}) s.append(Int8PackIr.packSplit(1, n)).append(Int8PackIr.packSplit(2, n));
-    s.append(driver());
+    s.append(driver(vnni));
     return s.toString();
   }
 
@@ -104,20 +108,16 @@ final class Int8ConvIr {
         """;
   }
 
-  /** {@code @q8_epi16(c, ps, wz, fix, m, zp, lo, hi, y, cnt)}: 16 outputs of one channel, the first cnt stored. */
-  private static String epilogue() {
+  /**
+   * {@code @q8_req16(acc, wz, ps, fix, m, zp, lo, hi)}: 16 requantized bytes, {@code cvtps(float(acc - wz ps + fix) m)
+   * + zp} clamped to {@code [lo, hi]} (cvtps gives INT32_MIN outside the int32 range), as {@code QuantGemmNode}; shared
+   * by the epilogues of both forms ({@code @q8_epi16}, {@link Int8ConvChanIr}'s {@code @q8_epc16}).
+   */
+  private static String requant() {
     return """
-        define internal void @q8_epi16(ptr noalias %c, ptr noalias %ps, i32 %wz, i32 %fix, float %m, i32 %zp, i32 %lo,
-            i32 %hi, ptr noalias %y, i64 %cnt) alwaysinline nounwind {
+        define internal <16 x i8> @q8_req16(<16 x i32> %acc, <16 x i32> %wzv, <16 x i32> %psv, <16 x i32> %fxv, <16 x float> %mv,
+            i32 %zp, i32 %lo, i32 %hi) alwaysinline nounwind {
         entry:
-          %acc = load <16 x i32>, ptr %c, align 4
-          %psv = load <16 x i32>, ptr %ps, align 4
-          %wz0 = insertelement <16 x i32> poison, i32 %wz, i64 0
-          %wzv = shufflevector <16 x i32> %wz0, <16 x i32> poison, <16 x i32> zeroinitializer
-          %fx0 = insertelement <16 x i32> poison, i32 %fix, i64 0
-          %fxv = shufflevector <16 x i32> %fx0, <16 x i32> poison, <16 x i32> zeroinitializer
-          %m0 = insertelement <16 x float> poison, float %m, i64 0
-          %mv = shufflevector <16 x float> %m0, <16 x float> poison, <16 x i32> zeroinitializer
           %ws = mul <16 x i32> %wzv, %psv
           %v0 = sub <16 x i32> %acc, %ws
           %v = add <16 x i32> %v0, %fxv
@@ -141,6 +141,28 @@ final class Int8ConvIr {
           %c2 = call <16 x i32> @llvm.smax.v16i32(<16 x i32> %c1, <16 x i32> %lzv)
           %q = add <16 x i32> %c2, %zpv
           %qb = trunc <16 x i32> %q to <16 x i8>
+          ret <16 x i8> %qb
+        }
+
+        """.replace("<SPLAT_LO>", splat("float", "0xC1E0000000000000")).replace("<SPLAT_HI>", splat("float", "0x41E0000000000000"))
+        .replace("<SPLAT_MIN>", splat("i32", "-2147483648"));
+  }
+
+  /** {@code @q8_epi16(c, ps, wz, fix, m, zp, lo, hi, y, cnt)}: 16 outputs of one channel, the first cnt stored. */
+  private static String epilogue() {
+    return """
+        define internal void @q8_epi16(ptr noalias %c, ptr noalias %ps, i32 %wz, i32 %fix, float %m, i32 %zp, i32 %lo,
+            i32 %hi, ptr noalias %y, i64 %cnt) alwaysinline nounwind {
+        entry:
+          %acc = load <16 x i32>, ptr %c, align 4
+          %psv = load <16 x i32>, ptr %ps, align 4
+          %wz0 = insertelement <16 x i32> poison, i32 %wz, i64 0
+          %wzv = shufflevector <16 x i32> %wz0, <16 x i32> poison, <16 x i32> zeroinitializer
+          %fx0 = insertelement <16 x i32> poison, i32 %fix, i64 0
+          %fxv = shufflevector <16 x i32> %fx0, <16 x i32> poison, <16 x i32> zeroinitializer
+          %m0 = insertelement <16 x float> poison, float %m, i64 0
+          %mv = shufflevector <16 x float> %m0, <16 x float> poison, <16 x i32> zeroinitializer
+          %qb = call <16 x i8> @q8_req16(<16 x i32> %acc, <16 x i32> %wzv, <16 x i32> %psv, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
           %full = icmp uge i64 %cnt, 16
           br i1 %full, label %all, label %part
         all:
@@ -155,8 +177,7 @@ final class Int8ConvIr {
           ret void
         }
 
-        """.replace("<SPLAT_LO>", splat("float", "0xC1E0000000000000")).replace("<SPLAT_HI>", splat("float", "0x41E0000000000000"))
-        .replace("<SPLAT_MIN>", splat("i32", "-2147483648")).replace("<LANES8>", Int8PackIr.lanes8());
+        """.replace("<LANES8>", Int8PackIr.lanes8());
   }
 
   private static String splat(String t, String v) {
@@ -179,7 +200,7 @@ final class Int8ConvIr {
     return s.toString();
   }
 
-  private static String driver() {
+  private static String driver(boolean vnni) {
     return ("""
         define void @{SYMBOL}(ptr %args, i32 %tid, i32 %nt) nounwind {
         entry:
@@ -225,6 +246,9 @@ final class Int8ConvIr {
           %s2 = icmp eq i64 %sw, 2
           %isflat = icmp ne i64 %flat, 0
           %issplit = icmp uge i64 %flat, 2
+          %ischan = icmp ne i64 %chan, 0
+          %og15 = add i64 %og, 15
+          %nbc = udiv i64 %og15, 16
           br label %img
         img:
           %im = phi i64 [ 0, %go ], [ %im1, %imgnext ]
@@ -310,8 +334,8 @@ final class Int8ConvIr {
         sums:
           %ldc = mul i64 %cnp, 16
           call void @q8t_rows_1(ptr %ones, i64 %kp, ptr %B, i64 %kq, ptr %PS, i64 %ldc, i64 %cnp)
-          br label %rblock
-        rblock:
+          br i1 %ischan, label %cgrp, label %rblock
+{CHAN}        rblock:
           %rb = phi i64 [ 0, %sums ], [ %rb1, %rbnext ]
           %wro = mul i64 %rb, %kp
           %wr = getelementptr i8, ptr %wg, i64 %wro
@@ -383,6 +407,6 @@ final class Int8ConvIr {
           ret void
         }
 
-        """).replace("{SYMBOL}", SYMBOL).replace("{LOADS}", Int8LinearIr.loads(SLOTS));
+        """).replace("{SYMBOL}", SYMBOL).replace("{LOADS}", Int8LinearIr.loads(SLOTS)).replace("{CHAN}", Int8ConvChanIr.blocks(vnni));
   }
 }

@@ -48,8 +48,36 @@ final class Int8GemmIr {
           .append(tile(t, 1, 1, vnni, swap));
       s.append(rowBlock(t, mr, nv)).append(rowBlock(t, 1, nv));
     }
+    int[] ch = chanTile(vnni);
+    for (int r : new int[] {ch[0], 1}) {
+      for (int v = 1; v <= ch[1]; v++) s.append(tile("q8p", r, v, vnni, false, 6));
+      s.append(cols("q8p", r, ch[1]));
+    }
     s.append(driver(mr));
     return s.toString();
+  }
+
+  /**
+   * The register tile {MR, NV} of the convolution's channel-panel form ({@link Int8ConvChanIr}: output positions
+   * broadcast from the packed activation panels, rows 4 bytes apart and 64 bytes per group of 4 depths, against NV
+   * panels of 16 output channels): 8 x 3 with VNNI, 4 x 2 on the generic form.
+   */
+  static int[] chanTile(boolean vnni) {
+    return vnni ? new int[] {8, 3} : new int[] {4, 2};
+  }
+
+  /** {@code P_cols_R(ptr a, i64 lda, ptr b, i64 kq, ptr c, i64 ldc, i64 nv)}: R rows against nv (1..V) panels. */
+  private static String cols(String prefix, int r, int v) {
+    StringBuilder s = new StringBuilder();
+    s.append("define internal void @").append(prefix).append("_cols_").append(r)
+        .append("(ptr noalias %a, i64 %lda, ptr noalias %b, i64 %kq, ptr noalias %c, i64 %ldc, i64 %nv) nounwind {\nentry:\n");
+    s.append("  switch i64 %nv, label %n").append(v).append(" [");
+    for (int u = 1; u < v; u++) s.append(" i64 ").append(u).append(", label %n").append(u);
+    s.append(" ]\n");
+    for (int u = 1; u <= v; u++)
+      s.append("n").append(u).append(":\n  call void @").append(prefix).append("_tile_").append(r).append('_').append(u)
+          .append("(ptr %a, i64 %lda, ptr %b, i64 %kq, ptr %c, i64 %ldc)\n  ret void\n");
+    return s.append("}\n\n").toString();
   }
 
   /** acc + (4 u8 x s8 products summed per lane), exactly, in plain IR. */
@@ -88,6 +116,11 @@ final class Int8GemmIr {
    * panels from b; stores the R x 16V tile at c (row stride ldc int32).
    */
   private static String tile(String prefix, int r, int v, boolean vnni, boolean swap) {
+    return tile(prefix, r, v, vnni, swap, 2);
+  }
+
+  /** As above, A's group of 4 depths q at {@code a + lda i + (q << aShift)} (2: row-major rows; 6: panel layout). */
+  private static String tile(String prefix, int r, int v, boolean vnni, boolean swap, int aShift) {
     StringBuilder s = new StringBuilder();
     s.append("define internal void @").append(prefix).append("_tile_").append(r).append('_').append(v)
         .append("(ptr noalias %a, i64 %lda, ptr noalias %b, i64 %kq, ptr noalias %c, i64 %ldc) alwaysinline nounwind {\n");
@@ -99,7 +132,7 @@ final class Int8GemmIr {
       for (int j = 0; j < v; j++)
         s.append("  %acc").append(i).append('_').append(j).append(" = phi <16 x i32> [ zeroinitializer, %entry ], [ %n")
             .append(i).append('_').append(j).append(", %loop ]\n");
-    s.append("  %q4 = shl i64 %q, 2\n");
+    s.append("  %q4 = shl i64 %q, ").append(aShift).append('\n');
     for (int i = 0; i < r; i++) {
       s.append("  %ao").append(i).append(" = add i64 %q4, %ar").append(i).append('\n');
       s.append("  %ap").append(i).append(" = getelementptr i8, ptr %a, i64 %ao").append(i).append('\n');

@@ -20,7 +20,8 @@ import org.bytedeco.llvm.LLVM.LLVMModuleRef;
  * the module the first time one does ({@link Int8GemmIr}, {@link Int8ScalarIr}, {@link Int8LinearIr},
  * {@link Int8ConvIr}, {@link Int8SimpleIr}). A quantized linear or convolution that {@code QuantCall} accepts
  * ({@code q.linear_dynamic}, {@code q.linear[_relu]}, {@code q.conv2d[_relu]}, named qi8 weights, static shapes) runs
- * whole in {@code kiln_q8_linear} / {@code kiln_q8_conv}; {@code q.add[_relu]}, {@code q.max_pool2d},
+ * whole in {@code kiln_q8_linear} / {@code kiln_q8_convc} ({@code kiln_q8_conv} that may take the channel-panel form,
+ * {@link Int8ConvChanIr}; {@code kiln_q8_conv} itself with {@code -Dkiln.llvm.int8.chanPanels=false}); {@code q.add[_relu]}, {@code q.max_pool2d},
  * {@code q.quantize_per_tensor} and {@code q.dequantize} in the routines {@code runtime.nativelib.Int8Simple#symbol}
  * names; the runtime's {@code Int8Step} sets up and calls them. {@code -Dkiln.llvm.int8=false} leaves every reference
  * call on the interpreter; {@code -Dkiln.llvm.int8=gemm} the first native path (only the product native,
@@ -79,7 +80,8 @@ public final class Int8Library {
     if (simple != null) return simple;
     if (gemmOnly()) return Int8GemmIr.SYMBOL;
     boolean conv = g.body().nodes().stream().anyMatch(n -> n.op().name().startsWith("q.conv2d"));
-    return conv ? Int8ConvIr.SYMBOL : Int8LinearIr.SYMBOL;
+    if (!conv) return Int8LinearIr.SYMBOL;
+    return Int8ConvChanIr.enabled() ? Int8ConvChanIr.SYMBOL : Int8ConvIr.SYMBOL;
   }
 
   /** Parses {@code ir} in the module's context and links it in. */

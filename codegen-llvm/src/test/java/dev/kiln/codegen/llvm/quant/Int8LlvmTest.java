@@ -210,7 +210,7 @@ class Int8LlvmTest {
       try (var m = new dev.kiln.codegen.llvm.LlvmModule("q8"); var tm = new dev.kiln.codegen.llvm.LlvmTargetMachine(spec)) {
         Int8Library lib = new Int8Library(m, spec);
         assertEquals(Int8LinearIr.SYMBOL, lib.symbolFor(CASES.get("linear qu8 zp 0")));
-        assertEquals(Int8ConvIr.SYMBOL, lib.symbolFor(CASES.get("conv2d depthwise")));
+        assertEquals(Int8ConvChanIr.SYMBOL, lib.symbolFor(CASES.get("conv2d depthwise"))); // kiln_q8_conv with channel panels
         m.verify();
         tm.configure(m);
         tm.optimize(m, dev.kiln.codegen.llvm.LlvmTargetMachine.O3);

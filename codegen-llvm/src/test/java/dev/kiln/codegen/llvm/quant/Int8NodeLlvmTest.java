@@ -73,6 +73,27 @@ class Int8NodeLlvmTest {
           %0 = q.conv2d(%x, %w) {stride=[1,1], padding=[0,0], dilation=[1,1], groups=1, scale=1e-30, zero_point=-3, dtype=qi8} : qi8[1,5,4,16]{q=1e-30:-3}
           return(%0)
         }""");
+    CASES.put("conv 3x3 p1 7x7, 64 channels, k 576 (channel panels)", """
+        graph @g(%x: qu8[1,64,7,7]{q=0.02:9}) -> (qu8[1,64,7,7]{q=0.2:120}) {
+          %w = const {name="w"} : qi8[64,64,3,3]{q=0.004:0}
+          %b = const {name="b"} : f32[64]
+          %0 = q.conv2d(%x, %w, %b) {stride=[1,1], padding=[1,1], dilation=[1,1], groups=1, scale=0.2, zero_point=120, dtype=qu8} : qu8[1,64,7,7]{q=0.2:120}
+          return(%0)
+        }""");
+    CASES.put("conv_relu 1x1 s2 to 7x7 qi8, 2 images, 80 channels (channel panels)", """
+        graph @g(%x: qi8[2,24,13,14]{q=0.05:-7}) -> (qi8[2,80,7,7]{q=0.1:5}) {
+          %w = const {name="w"} : qi8[80,24,1,1]{q(axis=0)=[PC80]}
+          %b = const {name="b"} : f32[80]
+          %0 = q.conv2d_relu(%x, %w, %b) {stride=[2,2], padding=[0,0], dilation=[1,1], groups=1, scale=0.1, zero_point=5, dtype=qi8} : qi8[2,80,7,7]{q=0.1:5}
+          return(%0)
+        }""".replace("PC80", perChannel(80)));
+    CASES.put("conv 3x3 s2 p1 to 5x6, 19 channels, k 45", """
+        graph @g(%x: qu8[1,5,10,11]{q=0.03:200}) -> (qu8[1,19,5,6]{q=0.3:50}) {
+          %w = const {name="w"} : qi8[19,5,3,3]{q=0.004:0}
+          %b = const {name="b"} : f32[19]
+          %0 = q.conv2d(%x, %w, %b) {stride=[2,2], padding=[1,1], dilation=[1,1], groups=1, scale=0.3, zero_point=50, dtype=qu8} : qu8[1,19,5,6]{q=0.3:50}
+          return(%0)
+        }""");
     CASES.put("add", """
         graph @g(%x: qu8[1,4,5,7]{q=0.05:3}, %y: qu8[1,4,5,7]{q=0.07:250}) -> (qu8[1,4,5,7]{q=0.06:128}) {
           %0 = q.add(%x, %y) {scale=0.06, zero_point=128, dtype=qu8} : qu8[1,4,5,7]{q=0.06:128}
@@ -130,6 +151,13 @@ class Int8NodeLlvmTest {
         }""");
   }
 
+  /** Per-channel parameters {@code scale:zp} for n channels, zero points across the qi8 range. */
+  static String perChannel(int n) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < n; i++) b.append(i == 0 ? "" : ",").append(0.002 + 0.0005 * (i % 7)).append(':').append((i * 37) % 256 - 128);
+    return b.toString();
+  }
+
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
     for (String target : List.of("host", "x86-64-v3"))
@@ -155,6 +183,40 @@ class Int8NodeLlvmTest {
     } finally {
       if (old == null) System.clearProperty("kiln.llvm.int8.split");
       else System.setProperty("kiln.llvm.int8.split", old);
+    }
+  }
+
+  static Stream<Arguments> convForms() {
+    List<Arguments> out = new ArrayList<>();
+    for (String target : List.of("host", "x86-64-v3"))
+      for (String name : CASES.keySet())
+        if (name.startsWith("conv"))
+          for (String form : List.of("channel panels always", "4x4 tile, no channel panels")) out.add(Arguments.of(name, target, form));
+    return out.stream();
+  }
+
+  /**
+   * The convolutions in the forms the switches choose: the channel-panel product on every one-group convolution
+   * (-Dkiln.llvm.int8.chanPanels=always: full and partial channel panels, single-row tiles, 1 x 1 and strided), and
+   * the form before it (-Dkiln.llvm.int8.chanPanels=false, -Dkiln.llvm.int8.bigTile=false: 4 x 4 tile only).
+   */
+  @ParameterizedTest(name = "{0} on {1}, {2}")
+  @MethodSource("convForms")
+  void everyConvolutionFormEqualsTheInterpreter(String name, String target, String form) {
+    Map<String, String> props = form.startsWith("channel") ? Map.of("kiln.llvm.int8.chanPanels", "always")
+        : Map.of("kiln.llvm.int8.chanPanels", "false", "kiln.llvm.int8.bigTile", "false");
+    Map<String, String> old = new LinkedHashMap<>();
+    props.forEach((k, v) -> {
+      old.put(k, System.getProperty(k));
+      System.setProperty(k, v);
+    });
+    try {
+      Int8LlvmTest.check(name, CASES.get(name), target, "node", null);
+    } finally {
+      old.forEach((k, v) -> {
+        if (v == null) System.clearProperty(k);
+        else System.setProperty(k, v);
+      });
     }
   }
 
