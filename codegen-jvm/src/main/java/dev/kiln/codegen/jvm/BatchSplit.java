@@ -4,10 +4,8 @@ import static org.objectweb.asm.Opcodes.*;
 
 import dev.kiln.ir.Dim;
 import dev.kiln.ir.Graph;
-import dev.kiln.ir.Node;
-import dev.kiln.ir.TensorType;
-import dev.kiln.ir.Value;
 import dev.kiln.passes.analysis.BatchSeparable;
+import dev.kiln.passes.analysis.BatchSplitRule;
 import dev.kiln.passes.analysis.PerSampleGraph;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,47 +31,12 @@ final class BatchSplit {
   record Plan(Graph perSample, Dim batch) {}
 
   /**
-   * The split plan for {@code g}, or null when it is off, the graph is not separable, its batch is 1, or (unless
-   * the property says {@code always}) one sample's activations take fewer bytes than the weights: each sample
-   * reads every weight again, which costs more than it saves when the weights are the larger traffic (resnet18 at
-   * batch 8: 47 MB of weights, 12 MB of activations per sample, measured 1.20 unsplit against 1.24 split; an MLP).
+   * The split plan for {@code g}, or null: the cost rule and its conditions are {@link BatchSplitRule#plan} (shared
+   * with the LLVM backend; resnet18 at batch 8 measured 1.20 unsplit against 1.24 split here).
    */
   static Plan plan(Graph g) {
-    String mode = System.getProperty(PROPERTY, "true").strip().toLowerCase(java.util.Locale.ROOT);
-    if (mode.equals("false")) return null;
-    BatchSeparable.Result r = BatchSeparable.analyze(g);
-    if (!r.separable() || r.batch().is(1) || r.batch().is(0)) return null;
-    if (!mode.equals("always") && activationBytesPerSample(g, r) < weightBytes(g)) return null;
-    try {
-      return new Plan(PerSampleGraph.of(g), r.batch());
-    } catch (IllegalArgumentException e) {
-      return null; // shape rules disagree at batch 1: compile the batched graph as it is
-    }
-  }
-
-  /** Bytes of one sample's share of the parameters and top-level batched results (what a run writes and reads). */
-  static long activationBytesPerSample(Graph g, BatchSeparable.Result r) {
-    long bytes = 0;
-    for (Value v : g.params()) bytes += perSampleBytes(v);
-    for (Node n : g.body().nodes())
-      for (Value v : n.results()) if (r.batched().contains(v)) bytes += perSampleBytes(v);
-    return bytes;
-  }
-
-  /** Bytes of the named weights the graph reads ({@code const {name=...}} of static shape). */
-  static long weightBytes(Graph g) {
-    long bytes = 0;
-    for (Node n : g.allNodes())
-      if (n.op().name().equals("const") && !n.attrIsNone("name") && n.result().type() instanceof TensorType t && t.shape().isStatic())
-        bytes += t.shape().numel() * t.dtype().byteSize();
-    return bytes;
-  }
-
-  private static long perSampleBytes(Value v) {
-    TensorType t = (TensorType) v.type();
-    long n = t.dtype().byteSize();
-    for (int i = 1; i < t.rank(); i++) n *= Math.max(1, t.shape().dim(i).size());
-    return n;
+    BatchSplitRule.Split s = BatchSplitRule.plan(g, BatchSplitRule.Mode.parse(System.getProperty(PROPERTY, "true")));
+    return s == null ? null : new Plan(s.perSample(), s.batch());
   }
 
   /** The class name of the per-sample model of entry class {@code entry}. */

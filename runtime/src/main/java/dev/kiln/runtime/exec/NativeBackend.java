@@ -1,8 +1,13 @@
 package dev.kiln.runtime.exec;
 
+import dev.kiln.ir.TensorType;
+import dev.kiln.ir.kernel.KBuffer;
+import dev.kiln.ir.kernel.KernelProgram;
+import dev.kiln.ir.text.IrParser;
 import dev.kiln.runtime.Tensor;
 import dev.kiln.runtime.artifact.Artifact;
 import dev.kiln.runtime.artifact.ArtifactException;
+import dev.kiln.runtime.artifact.Manifest;
 import dev.kiln.runtime.artifact.Manifest.NativeCode;
 import dev.kiln.runtime.nativelib.NativeLibrary;
 import dev.kiln.runtime.nativelib.NativePlan;
@@ -14,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,6 +44,10 @@ final class NativeBackend {
     if (plan.program().inputs().size() != a.manifest().inputs().size() || plan.program().outputs().size() != a.manifest().outputs().size())
       throw new ArtifactException(planWhere, "the plan takes " + plan.program().inputs().size() + " inputs and gives "
           + plan.program().outputs().size() + " outputs; the manifest lists " + a.manifest().inputs().size() + " and " + a.manifest().outputs().size());
+    if (plan.batch() != 1) {
+      String bad = splitMismatch(plan, a.manifest().inputs());
+      if (bad != null) throw new ArtifactException(planWhere, bad);
+    }
     NativeLibrary lib = load(a.nativeFiles().get(n.library()), libWhere);
     NativeProgram code;
     try {
@@ -53,6 +63,27 @@ final class NativeBackend {
       throw new ArtifactException(planWhere, bad.getMessage());
     }
     return Backends.pooled(first, () -> code.instantiate(weights));
+  }
+
+  /**
+   * Why a batch-split plan (per-sample inputs {@code [1,...]}, run {@code batch} times) does not fit the manifest's
+   * inputs, or null: each input must be the batch (a symbol for batch 0) followed by the plan's per-sample dims.
+   */
+  private static String splitMismatch(NativePlan plan, List<Manifest.Port> ports) {
+    KernelProgram p = plan.program();
+    for (String name : p.inputs()) {
+      KBuffer b = p.buffer(name);
+      int at = Integer.parseInt(b.source());
+      if (at >= ports.size()) return "input %" + name + " is parameter " + at + "; the manifest lists " + ports.size();
+      Manifest.Port port = ports.get(at);
+      Object type = IrParser.parseType(port.type(), port.name());
+      boolean fits = type instanceof TensorType t && t.shape().isRanked() && t.rank() == b.shape().length
+          && (plan.batch() == 0 ? t.shape().dim(0).isSymbolic() : t.shape().dim(0).is(plan.batch()));
+      for (int d = 1; fits && d < b.shape().length; d++) fits = ((TensorType) type).shape().dim(d).is(b.shape()[d]);
+      if (!fits) return "the plan runs " + (plan.batch() == 0 ? "N" : plan.batch()) + " samples of " + b.type().text()
+          + Tensor.dims(b.shape()) + " for input " + at + "; the manifest says " + port.name() + ": " + port.type();
+    }
+    return null;
   }
 
   /** Writes the library to an owner-only temp file, loads it, and deletes the file (the loaded mapping stays). */

@@ -26,7 +26,8 @@ import java.util.Map;
  * segments by one downcall each, JVM-fallback kernels with {@link JavaKernelRunner}, reference calls with the
  * interpreter on tensors over the native buffers), and copies the outputs out into fresh tensors. Temps are
  * allocated zeroed once per instance, not per run: every kernel fully writes its outputs. Memory is freed when the
- * instance becomes unreachable (automatic arena).
+ * instance becomes unreachable (automatic arena). A batch-split plan ({@link NativePlan#batch} not 1) runs its steps
+ * once per sample instead ({@link SampleLoop}, on this instance and, with several threads, on sibling lanes).
  *
  * <p>Threads: a native segment whose split work ({@link NativePlan.Step.Native#work}) is at least
  * {@link #MIN_FORK_WORK} runs on a gang of {@link NativeThreads} (this instance's thread count, else the runtime's
@@ -57,12 +58,15 @@ final class NativeExecutor implements CompiledModel {
   /** Per-thread pointer tables; [0] is {@link #table}. Grown when a run has more threads. */
   private final List<MemorySegment> tables = new ArrayList<>();
   private final int threads;
+  /** Kept for the sample-parallel lanes of a batch split ({@link #lane}). */
+  private final Map<String, Tensor> weights;
 
   /** @param threads threads per run, or 0 for the runtime's {@code Threads.threads()} at each run */
   NativeExecutor(NativeProgram code, Map<String, Tensor> weights, int threads) {
     if (threads < 0) throw new IllegalArgumentException("threads must be at least 1 (or 0 for the runtime's), got " + threads);
     this.code = code;
     this.threads = threads;
+    this.weights = weights;
     NativePlan plan = code.plan();
     this.p = plan.program();
     List<String> storages = plan.storages();
@@ -102,6 +106,7 @@ final class NativeExecutor implements CompiledModel {
 
   @Override
   public synchronized List<Object> run(List<Object> inputs) {
+    if (code.plan().batch() != 1) return SampleLoop.run(this, inputs); // a batch-split plan: the run steps once per sample
     for (String in : p.inputs()) {
       KBuffer b = p.buffer(in);
       Object v = inputs.get(Integer.parseInt(b.source()));
@@ -120,7 +125,7 @@ final class NativeExecutor implements CompiledModel {
         case Step.Native n -> {
           try {
             java.lang.invoke.MethodHandle h = code.segment(n.symbol());
-            int want = threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads();
+            int want = want();
             if (want <= 1 || n.work() < minForkWork) h.invokeExact(table, 0, 1);
             else {
               ensureTables(want);
@@ -140,11 +145,47 @@ final class NativeExecutor implements CompiledModel {
 
   /** Runs the int8 GEMM on the caller, or on a gang when it is big enough (the rule for segments). */
   private void gang(java.lang.invoke.MethodHandle h, MemorySegment args, long work) throws Throwable {
-    int want = threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads();
+    int want = want();
     if (want <= 1 || work < minForkWork) h.invokeExact(args, 0, 1);
     else NativeThreads.run(want, (tid, count) -> {
       h.invokeExact(args, tid, count);
     });
+  }
+
+  /** Threads per step: 1 while a lane of a sample-parallel batch split, else this instance's count or the runtime's. */
+  int want() { return single ? 1 : threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads(); }
+
+  /** While true, steps run on the calling thread alone ({@link SampleLoop}: each sample on one thread). */
+  private boolean single;
+
+  /** Extra instances for sample-parallel batch splits, made on first use; lane 0 is this instance. */
+  private final List<NativeExecutor> lanes = new ArrayList<>();
+
+  /** This plan's code. */
+  NativeProgram code() { return code; }
+
+  /** Split work below which a segment runs on one thread ({@link #MIN_FORK_WORK} or its property). */
+  long minForkWork() { return minForkWork; }
+
+  /** The storage segment of a storage buffer's name. */
+  MemorySegment storage(String name) { return segments.get(name); }
+
+  /** Runs the run steps once, on the calling thread alone when {@code alone} (a lane of a sample-parallel split). */
+  void runSteps(boolean alone) {
+    boolean was = single;
+    single = alone;
+    try {
+      execute(code.plan().run());
+    } finally {
+      single = was;
+    }
+  }
+
+  /** Lane {@code i} of a sample-parallel split: this instance for 0, else a sibling with its own buffers (and weights). */
+  NativeExecutor lane(int i) {
+    if (i == 0) return this;
+    while (lanes.size() < i) lanes.add(new NativeExecutor(code, weights, 1));
+    return lanes.get(i - 1);
   }
 
   /** Tables for threads 1..n-1: the shared entries of {@link #table} with a workspace of their own. */
@@ -165,7 +206,7 @@ final class NativeExecutor implements CompiledModel {
   private void reference(Step.Reference step) {
     Object f = bound.get(step);
     if (f == null) bound.put(step, f = bind(step));
-    if (f instanceof Int8Direct d) d.run(threads > 0 ? threads : dev.kiln.runtime.kernels.Threads.threads(), minForkWork);
+    if (f instanceof Int8Direct d) d.run(want(), minForkWork);
     else if (f instanceof CopyStep c) c.run();
     else reference(step.call());
   }

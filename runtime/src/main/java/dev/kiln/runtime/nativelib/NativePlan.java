@@ -27,10 +27,20 @@ import java.util.Objects;
  * @param workspaceBytes bytes of each thread's scratch area (GEMM packing, im2col)
  * @param init steps run once per instance, after weights are copied in (weight re-layouts)
  * @param run steps of one run
+ * @param batch 1 for a plan run once per call; otherwise the plan is the batch-1 plan of a batch-separable graph
+ *     (its inputs and outputs are {@code [1,...]}) and each call runs it once per sample of dim 0, {@code batch}
+ *     samples (a static batch), or 0: as many as the inputs' dim 0 has (a symbolic batch such as {@code N}); see
+ *     {@link NativeExecutor} and docs/llvm.md, "Batch split"
  */
-public record NativePlan(KernelProgram program, List<String> storages, long workspaceBytes, List<Step> init, List<Step> run) {
-  /** Version of {@code native/plan.json}. */
+public record NativePlan(KernelProgram program, List<String> storages, long workspaceBytes, List<Step> init, List<Step> run, long batch) {
+  /** Version of {@code native/plan.json} of a plan run once per call. */
   public static final int FORMAT = 2;
+
+  /**
+   * Version of {@code native/plan.json} of a batch-split plan ({@link #batch} not 1): a runtime that reads only
+   * {@link #FORMAT} refuses it rather than running the batch-1 plan on a batch.
+   */
+  public static final int FORMAT_SPLIT = 3;
 
   /** Bytes of the shared synchronisation area at {@code table[1 + storages]} (two cache lines). */
   public static final long SYNC_BYTES = 128;
@@ -71,8 +81,17 @@ public record NativePlan(KernelProgram program, List<String> storages, long work
     init = List.copyOf(init);
     run = List.copyOf(run);
     List<String> problems = problems(program, storages, workspaceBytes, init, run);
+    problems.addAll(SampleLoop.problems(program, batch));
     if (!problems.isEmpty()) throw new IllegalArgumentException("plan @" + program.name() + ": " + String.join("; ", problems));
   }
+
+  /** A plan run once per call (batch 1). */
+  public NativePlan(KernelProgram program, List<String> storages, long workspaceBytes, List<Step> init, List<Step> run) {
+    this(program, storages, workspaceBytes, init, run, 1);
+  }
+
+  /** This plan run once per sample: {@code batch} samples, or 0 for as many as the inputs have (see {@link #batch}). */
+  public NativePlan withBatch(long batch) { return new NativePlan(program, storages, workspaceBytes, init, run, batch); }
 
   /** The symbols of every native step, init first, each once. */
   public List<String> symbols() {

@@ -27,6 +27,10 @@ import java.util.Map;
  *           {"jvm": {"name": "k3", "params": [...], "body": [...]}},   // KernelJson
  *           {"reference": 0, "inputs": ["v2"], "outputs": ["v3"]}] }
  * }</pre>
+ *
+ * <p>A batch-split plan ({@link NativePlan#batch} not 1) is format 3 with {@code "batch": 8} (or {@code "batch": 0}
+ * for a symbolic batch) after {@code "workspace"}; a plan without the field is run once per call, so artifacts
+ * written before the split load as before.
  */
 public final class NativePlanJson {
   private NativePlanJson() {}
@@ -34,9 +38,10 @@ public final class NativePlanJson {
   public static String write(NativePlan plan) {
     KernelProgram p = plan.program();
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("format", NativePlan.FORMAT);
+    m.put("format", plan.batch() == 1 ? NativePlan.FORMAT : NativePlan.FORMAT_SPLIT);
     m.put("program", p.name());
     m.put("workspace", plan.workspaceBytes());
+    if (plan.batch() != 1) m.put("batch", plan.batch());
     List<Object> buffers = new ArrayList<>();
     for (KBuffer b : p.buffers().values()) {
       Map<String, Object> e = new LinkedHashMap<>();
@@ -95,7 +100,13 @@ public final class NativePlanJson {
     try {
       Map<?, ?> m = Read.object(json, "plan");
       long format = Read.longValue(m.get("format"), "format");
-      if (format != NativePlan.FORMAT) throw new IllegalArgumentException("format: plan format " + format + ", this runtime reads " + NativePlan.FORMAT);
+      if (format != NativePlan.FORMAT && format != NativePlan.FORMAT_SPLIT)
+        throw new IllegalArgumentException("format: plan format " + format + ", this runtime reads " + NativePlan.FORMAT + " and " + NativePlan.FORMAT_SPLIT);
+      long batch = m.get("batch") == null ? 1 : Read.longValue(m.get("batch"), "batch");
+      if (batch < 0) throw new IllegalArgumentException("batch: expected a sample count (0 for a symbolic batch), got " + batch);
+      if ((batch != 1) != (format == NativePlan.FORMAT_SPLIT))
+        throw new IllegalArgumentException("batch: plan format " + format + " with batch " + batch + " (format " + NativePlan.FORMAT_SPLIT
+            + " is exactly the batch-split plans, batch other than 1)");
       String name = Read.string(m.get("program"), "program");
       long workspace = Read.longValue(m.get("workspace"), "workspace");
       Map<String, KBuffer> buffers = new LinkedHashMap<>();
@@ -108,7 +119,7 @@ public final class NativePlanJson {
       KernelProgram p = new KernelProgram(name, buffers, Read.strings(m.get("inputs"), "inputs"),
           Read.strings(m.get("outputs"), "outputs"), List.of(), List.of(), refs);
       return new NativePlan(p, Read.strings(m.get("storages"), "storages"), workspace, steps(m.get("init"), "init"),
-          steps(m.get("run"), "run"));
+          steps(m.get("run"), "run"), batch);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }

@@ -93,7 +93,7 @@ class NativePlanJsonTest {
     e = assertThrows(IllegalArgumentException.class, () -> NativePlanJson.read(good.replace("\"storages\": [\"x\", ", "\"storages\": ["), "p"));
     assertTrue(e.getMessage().contains("buffer %x has no storage slot"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> NativePlanJson.read(good.replace("\"format\": 2", "\"format\": 7"), "p"));
-    assertEquals("p: format: plan format 7, this runtime reads 2", e.getMessage());
+    assertEquals("p: format: plan format 7, this runtime reads 2 and 3", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> NativeProgram.link(withNative(), s -> Optional.empty(), null));
     assertEquals("the native code exports no function kiln_run_seg0 that the plan of @t calls", e.getMessage());
   }

@@ -31,7 +31,8 @@ import java.util.Optional;
  * {@code instantiate} runs the plan with the runtime's {@code NativeExecutor}; AOT mode
  * ({@code dev.kiln.codegen.llvm.aot.AotModelCompiler}) links the same module into a shared library instead. Kernels
  * the emitter does not handle run on the JVM between native segments ({@code JavaKernelRunner}); reference calls run
- * the interpreter. Needs static shapes (specialize first), like the JVM backend.
+ * the interpreter. Needs static shapes (specialize first), like the JVM backend, except for the batch of a graph it
+ * splits: a batch-separable graph is compiled for batch 1 and run per sample when that pays ({@link LlvmBatchSplit}).
  *
  * <p>Stateless and thread-safe; each compile has its own LLVM context and JIT.
  */
@@ -45,22 +46,23 @@ public final class LlvmBackend {
    */
   public static LlvmCompiled compile(Graph optimized, Map<String, Tensor> weights, LlvmOptions opts) {
     long t0 = System.nanoTime();
-    KernelProgram p = KernelLowering.lower(optimized, LoweringOptions.NATIVE);
-    return compile(p, weights, opts, t0);
+    LlvmBatchSplit.Plan split = LlvmBatchSplit.of(optimized); // batch-1 code run per sample, when that pays
+    KernelProgram p = KernelLowering.lower(split.graph(), LoweringOptions.NATIVE);
+    return compile(p, weights, opts, t0, split);
   }
 
-  /** Compiles an already lowered program. */
+  /** Compiles an already lowered program (as it is: no batch split). */
   public static LlvmCompiled compile(KernelProgram program, Map<String, Tensor> weights, LlvmOptions opts) {
-    return compile(program, weights, opts, System.nanoTime());
+    return compile(program, weights, opts, System.nanoTime(), new LlvmBatchSplit.Plan(null, 1));
   }
 
-  private static LlvmCompiled compile(KernelProgram p, Map<String, Tensor> weights, LlvmOptions opts, long t0) {
+  private static LlvmCompiled compile(KernelProgram p, Map<String, Tensor> weights, LlvmOptions opts, long t0, LlvmBatchSplit.Plan split) {
     LlvmEmitted e = emit(p, weights, opts, t0);
     LlvmJit jit = new LlvmJit(e.target());
     try {
       jit.add(e.module());
       e.module().close();
-      NativeProgram code = NativeProgram.link(e.plan(), symbol -> Optional.of(jit.lookup(symbol)), null);
+      NativeProgram code = NativeProgram.link(split.apply(e.plan()), symbol -> Optional.of(jit.lookup(symbol)), null);
       long done = System.nanoTime();
       return new LlvmCompiled(code, jit, e.nativeKinds(), e.fallbackKinds(), e.emitMillis(), (done - e.emittedAt()) / 1e6,
           e.target(), e.llvmIr());

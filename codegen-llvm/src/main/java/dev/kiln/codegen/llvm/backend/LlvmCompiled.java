@@ -51,7 +51,10 @@ public final class LlvmCompiled implements AutoCloseable {
     return code.instantiate(weights, threads);
   }
 
-  /** Buffers, pointer table and steps: what an AOT artifact stores as native/plan.json. */
+  /**
+   * Buffers, pointer table and steps: what an AOT artifact stores as native/plan.json; a {@code batch} other than 1
+   * means the model runs the batch-1 plan once per sample ({@link LlvmBatchSplit}).
+   */
   public NativePlan plan() { return code.plan(); }
 
   /** Kernel kinds compiled natively, with counts (e.g. {@code fused conv2d+epilogue=12}). */
@@ -71,11 +74,13 @@ public final class LlvmCompiled implements AutoCloseable {
   /** The LLVM IR before optimisation, or null unless {@link LlvmOptions#keepIr()}. */
   public String llvmIr() { return llvmIr; }
 
-  /** One line: native and fallback kinds, segment count and compile times. */
+  /** One line: native and fallback kinds, segment count, the batch split if any, and compile times. */
   public String report() {
     long segs = plan().run().stream().filter(s -> s instanceof NativePlan.Step.Native).count();
+    long batch = plan().batch();
     return "native " + new TreeMap<>(nativeKinds) + "; fallback " + new TreeMap<>(fallbackKinds) + "; "
-        + segs + " native segment(s); compile " + String.format("%.0f ms (emit %.0f + jit %.0f)", emitMillis + jitMillis, emitMillis, jitMillis);
+        + segs + " native segment(s); " + (batch == 1 ? "" : "batch split (" + (batch == 0 ? "N" : batch) + " samples per call, each at batch 1); ")
+        + "compile " + String.format("%.0f ms (emit %.0f + jit %.0f)", emitMillis + jitMillis, emitMillis, jitMillis);
   }
 
   @Override
