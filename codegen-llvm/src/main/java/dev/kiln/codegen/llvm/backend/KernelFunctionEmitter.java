@@ -35,6 +35,10 @@ final class KernelFunctionEmitter {
   final dev.kiln.codegen.llvm.conv.SmallPlaneConvEmitter plane;
   final dev.kiln.codegen.llvm.conv.DepthwiseConvEmitter dw;
   private final long colOffsetBytes;
+  /** Where the band buffers of fused inverted-residual blocks start in the workspace (after the im2col area). */
+  long bandOffsetBytes;
+  /** The chain of each merged inverted-residual kernel ({@link InvertedResidualFusion}), by identity. */
+  Map<Kernel, InvertedResidualChain> blocks = Map.of();
   IrBuilder ib;
   ScalarEmitter se;
   private final Map<String, LLVMValueRef> storagePtr = new HashMap<>();
@@ -75,6 +79,24 @@ final class KernelFunctionEmitter {
 
   /** Emits the function {@code name} for kernel {@code k} with parameters for {@code storages} (in that order). */
   LLVMValueRef emit(String name, Kernel k, List<String> storages) {
+    return emit(name, storages, fn -> {
+      if (threaded) threadedBody(fn, k, storages.size());
+      else stmts(k.body());
+    });
+  }
+
+  /**
+   * As above for a merged inverted-residual kernel ({@link InvertedResidualFusion}): the chain band by band
+   * ({@link InvertedResidualEmitter}), its band buffers at {@link #bandOffsetBytes} in the workspace.
+   */
+  LLVMValueRef emitBlock(String name, InvertedResidualChain chain, List<String> storages) {
+    return emit(name, storages, fn -> {
+      if (threaded) threadParams(storages.size());
+      new InvertedResidualEmitter(this, chain).emit();
+    });
+  }
+
+  private LLVMValueRef emit(String name, List<String> storages, java.util.function.Consumer<LLVMValueRef> body) {
     LLVMTypeRef[] params = new LLVMTypeRef[storages.size() + (threaded ? 4 : 1)];
     java.util.Arrays.fill(params, m.ptr());
     if (threaded) params[params.length - 2] = params[params.length - 1] = m.i32();
@@ -95,8 +117,7 @@ final class KernelFunctionEmitter {
         if (!(col && LLVMIsAStoreInst(inst) != null)) scopes.tag(inst, col ? null : p.storageOf(buffer).name());
       };
       try {
-        if (threaded) threadedBody(fn, k, storages.size());
-        else stmts(k.body());
+        body.accept(fn);
       } catch (RuntimeException e) {
         LLVMDeleteFunction(fn);
         throw e;
@@ -106,11 +127,18 @@ final class KernelFunctionEmitter {
     return fn;
   }
 
-  private void threadedBody(LLVMValueRef fn, Kernel k, int storages) {
+  private void threadParams(int storages) {
     sync = ib.param(storages + 1);
     nthreads32 = ib.param(storages + 3);
     tid = LLVMBuildSExt(ib.raw(), ib.param(storages + 2), m.i64(), "tid");
     nthreads = LLVMBuildSExt(ib.raw(), nthreads32, m.i64(), "nthreads");
+  }
+
+  /** Whether functions take the thread arguments ({@link #tid}, {@link #nthreads} set while emitting). */
+  boolean threaded() { return threaded; }
+
+  private void threadedBody(LLVMValueRef fn, Kernel k, int storages) {
+    threadParams(storages);
     ThreadedBody body = new ThreadedBody(this);
     body.stmts(k.body());
     // Other threads touch the same buffers between barriers, so the storages are no longer noalias; the alias-scope

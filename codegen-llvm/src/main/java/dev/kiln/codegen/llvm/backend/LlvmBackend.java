@@ -92,6 +92,9 @@ public final class LlvmBackend {
     WeightPrepack prepack = WeightPrepack.enabled()
         ? WeightPrepack.apply(p, GemmConfig.forLanes(target.floatLanes()).nr()) : WeightPrepack.none(p);
     p = prepack.program();
+    InvertedResidualFusion blocks = InvertedResidualChain.enabled() ? InvertedResidualFusion.apply(p, prepack.packed())
+        : InvertedResidualFusion.none(p); // expand -> depthwise -> project chains run band by band
+    p = blocks.program();
     if (TempSlots.enabled()) p = TempSlots.apply(p); // temps with disjoint live ranges share storage
     List<String> storages = new ArrayList<>();
     for (KBuffer b : p.buffers().values())
@@ -103,13 +106,15 @@ public final class LlvmBackend {
       for (Kernel k : concat(p.init(), p.kernels())) colBytes = Math.max(colBytes, colBytes(k.body()));
       KernelFunctionEmitter emitter = new KernelFunctionEmitter(m, p, gemms, gemms.workspaceBytes(), true);
       emitter.packedB = prepack.packed();
+      emitter.bandOffsetBytes = gemms.workspaceBytes() + colBytes;
+      emitter.blocks = blocks.chains();
       var int8 = new dev.kiln.codegen.llvm.quant.Int8Library(m, target); // int8 routines, added on first use
       Map<String, Integer> nativeKinds = new LinkedHashMap<>(), fallbackKinds = new LinkedHashMap<>();
       List<PendingSegment> segments = new ArrayList<>();
       List<Object> init = plan(p, p.init(), "init", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack, int8);
       List<Object> run = plan(p, p.kernels(), "run", emitter, storages, segments, nativeKinds, fallbackKinds, m, prepack, int8);
       String ir = opts.keepIr() ? m.print() : null;
-      long workspace = gemms.workspaceBytes() + colBytes;
+      long workspace = gemms.workspaceBytes() + colBytes + blocks.bandBytes();
       // The plan keeps buffers, inputs, outputs and reference graphs; kernels live in the module or in their steps.
       KernelProgram shell = new KernelProgram(p.name(), p.buffers(), p.inputs(), p.outputs(), List.of(), List.of(), p.references());
       NativePlan plan = new NativePlan(shell, storages, workspace, resolve(init), resolve(run));
@@ -141,10 +146,13 @@ public final class LlvmBackend {
       List<String> params = new ArrayList<>(new LinkedHashSet<>(k.params().stream()
           .filter(n -> p.buffer(n).type() != KType.OBJ).map(n -> p.storageOf(n).name()).toList()));
       String fn = "kiln_" + phase + "_" + k.name();
+      InvertedResidualChain block = emitter.blocks.get(k);
       try {
-        emitter.emit(fn, k, params);
+        if (block != null) emitter.emitBlock(fn, block, params);
+        else emitter.emit(fn, k, params);
       } catch (Unsupported u) {
-        steps.add(new NativePlan.Step.Java(prepack.original(k))); // the JVM runner reads weights unpacked
+        if (block != null) for (Kernel part : block.kernels()) steps.add(new NativePlan.Step.Java(prepack.original(part)));
+        else steps.add(new NativePlan.Step.Java(prepack.original(k))); // the JVM runner reads weights unpacked
         fallbackKinds.merge("jvm " + kind + " (" + u.getMessage() + ")", 1, Integer::sum);
         open = null;
         continue;

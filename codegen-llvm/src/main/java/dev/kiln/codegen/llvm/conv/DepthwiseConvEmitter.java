@@ -18,10 +18,14 @@ import org.bytedeco.llvm.LLVM.LLVMValueRef;
  * function per layer shape and epilogue:
  *
  * <pre>
- * void kiln_conv_dw_...(ptr x, ptr w, ptr bias, ptr y, ptr scratch, i64 oy0, i64 oy1)
- *   y[n][oy][ox][ch] = clamp(bias[ch] + sum over ky, kx of x[n][oy*sh-ph+ky][ox*sw-pw+kx][ch] * w[ch][ky][kx])
+ * void kiln_conv_dw_...(ptr x, ptr w, ptr bias, ptr y, ptr scratch, i64 oy0, i64 oy1, i64 xr0, i64 yr0)
+ *   y[n][oy-yr0][ox][ch] = clamp(bias[ch] + sum over ky, kx of x[n][oy*sh-ph+ky-xr0][ox*sw-pw+kx][ch] * w[ch][ky][kx])
  *   for every image n and output row oy in [oy0, oy1) (a thread's share)
  * </pre>
+ *
+ * The row offsets {@code xr0}, {@code yr0} are 0 for a whole layer; a fused inverted-residual block
+ * ({@code InvertedResidualEmitter}) passes a band of rows held in a small buffer: x rows from xr0 and y rows from yr0
+ * (padding is still decided by the row's place in the whole image, h).
  *
  * The weights ([c][kh][kw]) are first copied tap-major into {@code scratch} ([kh*kw][c], 35 KB for 960 channels).
  * Then per output row, pixels go in blocks of {@link #blockPixels} along the row and, inside a block, per vector of
@@ -81,16 +85,25 @@ public final class DepthwiseConvEmitter {
    */
   public void call(IrBuilder b, int[] q, LLVMValueRef x, LLVMValueRef w, LLVMValueRef bias, LLVMValueRef y,
       LLVMValueRef scratch, float lo, float hi, LLVMValueRef oy0, LLVMValueRef oy1) {
+    call(b, q, x, w, bias, y, scratch, lo, hi, oy0, oy1, b.i64(0), b.i64(0));
+  }
+
+  /**
+   * As above for a band of rows held apart: {@code x} holds input rows from {@code xr0} on (rows the band's outputs
+   * read), {@code y} output rows from {@code yr0} on.
+   */
+  public void call(IrBuilder b, int[] q, LLVMValueRef x, LLVMValueRef w, LLVMValueRef bias, LLVMValueRef y,
+      LLVMValueRef scratch, float lo, float hi, LLVMValueRef oy0, LLVMValueRef oy1, LLVMValueRef xr0, LLVMValueRef yr0) {
     String name = "kiln_conv_dw_" + String.join("_", java.util.Arrays.stream(q).mapToObj(Integer::toString).toList())
         + (bias == null ? "" : "_b") + (lo == Float.NEGATIVE_INFINITY ? "" : "_lo" + Integer.toHexString(Float.floatToRawIntBits(lo)))
         + (hi == Float.POSITIVE_INFINITY ? "" : "_hi" + Integer.toHexString(Float.floatToRawIntBits(hi)));
     LLVMValueRef fn = fns.computeIfAbsent(name, k -> emit(k, q, bias != null, lo, hi));
-    b.call(fn, type(), x, w, bias == null ? b.zero(m.ptr()) : bias, y, scratch, oy0, oy1);
+    b.call(fn, type(), x, w, bias == null ? b.zero(m.ptr()) : bias, y, scratch, oy0, oy1, xr0, yr0);
   }
 
   private LLVMTypeRef type() {
     LLVMTypeRef p = m.ptr(), i64 = m.i64();
-    return m.fnType(m.voidType(), p, p, p, p, p, i64, i64);
+    return m.fnType(m.voidType(), p, p, p, p, p, i64, i64, i64, i64);
   }
 
   private LLVMValueRef emit(String name, int[] q, boolean hasBias, float lo, float hi) {
@@ -154,14 +167,15 @@ public final class DepthwiseConvEmitter {
 
     /** The per-row values: input row of ky = 0, its valid ky range, the image's x and the output row. */
     private final class Row {
-      final LLVMValueRef iy0, kyLo, kyHi, xImg, yRow;
+      final LLVMValueRef iy0, kyLo, kyHi, xImg, yRow, xr0;
 
       Row(LLVMValueRef oy, LLVMValueRef img) {
         iy0 = b.sub(b.mul(oy, b.i64(sh)), b.i64(ph));
         kyLo = max(b.i64(0), b.sub(b.i64(0), iy0));
         kyHi = b.min(b.i64(kh), b.sub(b.i64(h), iy0));
+        xr0 = b.param(7);
         xImg = b.gep(f32, x, b.mul(img, b.i64((long) h * w * c)));
-        yRow = b.gep(f32, y, b.mul(b.add(b.mul(img, b.i64(oh)), oy), b.i64((long) ow * c)));
+        yRow = b.gep(f32, y, b.mul(b.sub(b.add(b.mul(img, b.i64(oh)), oy), b.param(8)), b.i64((long) ow * c)));
       }
     }
 
@@ -219,7 +233,7 @@ public final class DepthwiseConvEmitter {
       for (int kx = 0; kx < kw; kx++) wv[kx] = load(b.gep(f32, wRow, b.i64((long) kx * c)), mask);
       // input column j of the block is ix = ox0*sw - pw + j; pixel p uses columns p*sw .. p*sw + kw - 1
       // (a constant block addresses its columns from the row start, so no pointer goes before the image)
-      LLVMValueRef xRow = b.gep(f32, row.xImg, b.add(b.mul(b.mul(b.add(row.iy0, ky), b.i64(w)), b.i64(c)), ch0));
+      LLVMValueRef xRow = b.gep(f32, row.xImg, b.add(b.mul(b.mul(b.sub(b.add(row.iy0, ky), row.xr0), b.i64(w)), b.i64(c)), ch0));
       LLVMValueRef xCol0 = at >= 0 ? xRow : b.gep(f32, xRow, b.mul(b.sub(b.mul(ox0, b.i64(sw)), b.i64(pw)), b.i64(c)));
       int cols = (cnt - 1) * sw + kw;
       for (int j = 0; j < cols; j++) {
