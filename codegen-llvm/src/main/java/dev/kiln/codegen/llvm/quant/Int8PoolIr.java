@@ -10,7 +10,8 @@ final class Int8PoolIr {
   /**
    * Per plane and output row: an i16 accumulator row (slot tid of the scratch; -32768, whose low byte is the 0 the
    * reference stores for a window without a valid tap) takes the max with each tap over the output columns where that
-   * tap is inside the row ({@code j in [jlo, jhi)}, a loop LLVM vectorizes), then is stored as bytes.
+   * tap is inside the row ({@code j in [jlo, jhi)}, a loop LLVM vectorizes), then is stored as bytes; or, for
+   * horizontal dilation 1 and stride 1 or 2, the byte form of {@link Int8MaxPoolFastIr} ({@code pick()}).
    */
   static String maxPool() {
     return Int8SimpleIr.header(Int8SimpleIr.MAXPOOL, new String[] {"x", "out", "planes", "h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "signed", "acc", "slots"}, "x out acc", "")
@@ -33,9 +34,12 @@ final class Int8PoolIr {
           %hi0 = udiv i64 %r1, %ntc
           %some0 = icmp ult i64 %lo0, %hi0
           %some = and i1 %some0, %active
-          br i1 %some, label %loop, label %exit
+          br i1 %some, label %pick, label %exit
+""" + pick() + """
+        gen:
+          br label %loop
         loop:
-          %c = phi i64 [ %lo0, %entry ], [ %c1, %cnext ]
+          %c = phi i64 [ %lo0, %gen ], [ %c1, %cnext ]
           %xc0 = mul i64 %c, %plane
           %xc = getelementptr i8, ptr %x, i64 %xc0
           %oc0 = mul i64 %c, %oplane
@@ -137,7 +141,40 @@ final class Int8PoolIr {
 
         declare i16 @llvm.smax.i16(i16, i16)
 
-        """;
+        """ + (Int8MaxPoolFastIr.enabled() ? Int8MaxPoolFastIr.functions() : "");
+  }
+
+  /**
+   * The choice of form: {@link Int8MaxPoolFastIr} for horizontal dilation 1, stride 1 or 2 and {@code w <= 2 ow} (its
+   * w-byte row is the thread's slot of the i16 scratch) unless
+   * {@code -Dkiln.llvm.int8.fastMaxPool=false} (read when the routine is emitted); the loops below otherwise.
+   */
+  private static String pick() {
+    if (!Int8MaxPoolFastIr.enabled()) return "        pick:\n          br label %gen\n";
+    StringBuilder s = new StringBuilder("""
+        pick:
+          %fdw = icmp eq i64 %dw, 1
+          %fs1 = icmp eq i64 %sw, 1
+          %fs2 = icmp eq i64 %sw, 2
+          %fsw = or i1 %fs1, %fs2
+          %fast0 = and i1 %fdw, %fsw
+          %ow2 = shl i64 %ow, 1
+          %fitw = icmp ule i64 %w, %ow2
+          %fast = and i1 %fast0, %fitw
+          br i1 %fast, label %fk, label %gen
+        fk:
+          br i1 %sgn, label %fks, label %fku
+        fks:
+          br i1 %fs1, label %fs_1, label %fs_2
+        fku:
+          br i1 %fs1, label %fu_1, label %fu_2
+        """);
+    for (String g : new String[] {"s", "u"})
+      for (int st = 1; st <= 2; st++)
+        s.append("        f").append(g).append('_').append(st).append(":\n          call void ").append(Int8MaxPoolFastIr.name(g.equals("s"), st))
+            .append("(ptr %x, ptr %out, i64 %lo0, i64 %hi0, i64 %h, i64 %w, i64 %oh, i64 %ow, i64 %kh, i64 %kw, i64 %sh, i64 %ph, i64 %pw, i64 %dh, ptr %A)\n")
+            .append("          br label %exit\n");
+    return s.toString();
   }
 
   /** The column loops of the max pool: signed or not, stride 1, 2 (constants, so they vectorize) or any. */
