@@ -44,7 +44,9 @@ final class Int8ConvChanIr {
           %mv = load <16 x float>, ptr %mult, align 4
           %ps0 = insertelement <16 x i32> poison, i32 %ps, i64 0
           %psv = shufflevector <16 x i32> %ps0, <16 x i32> poison, <16 x i32> zeroinitializer
-          %qb = call <16 x i8> @q8_req16(<16 x i32> %acc, <16 x i32> %wzv, <16 x i32> %psv, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
+          %ws = mul <16 x i32> %wzv, %psv
+          %v0 = sub <16 x i32> %acc, %ws
+          %qb = call <16 x i8> @q8_req16(<16 x i32> %v0, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
           %st0 = insertelement <16 x i64> poison, i64 %stride, i64 0
           %stv = shufflevector <16 x i64> %st0, <16 x i64> poison, <16 x i32> zeroinitializer
           %offs = mul <16 x i64> %stv, <LANES64>
@@ -67,7 +69,7 @@ final class Int8ConvChanIr {
   }
 
   /**
-   * The driver's blocks for one chunk in the channel-panel form, entered at {@code %cgrp} from {@code %sums} (packed
+   * The driver's blocks for one chunk in the channel-panel form, entered at {@code %cgrp} from {@code %summed} (packed
    * panels in %B, patch sums in %PS) and leaving to {@code %chunknext}: per group of NV channel panels, every valid
    * position of the chunk's panels (MR rows at a time while MR are left, then single rows) into %CB (rows of
    * {@code 16 NV} int32), then the epilogue of each position and channel panel.
@@ -76,7 +78,7 @@ final class Int8ConvChanIr {
     int[] t = Int8GemmIr.chanTile(vnni);
     return """
         cgrp:
-          %chg = phi i64 [ 0, %sums ], [ %chg1, %cgnext ]
+          %chg = phi i64 [ 0, %summed ], [ %chg1, %cgnext ]
           %cgl = sub i64 %nbc, %chg
           %cgf = icmp ult i64 %cgl, {NV}
           %nvg = select i1 %cgf, i64 %cgl, i64 {NV}

@@ -14,7 +14,8 @@ package dev.kiln.codegen.llvm.quant;
  * panels, the u8 patches are packed in the panel layout the micro-kernel reads (per group of 4 depths, 16 lanes x 4
  * bytes): each depth p is 16 bytes at {@code offs[p] + base(panel)} in the padded buffer (one load for stride 1 and 2,
  * lane by lane otherwise), four of them interleaved. The sum of each position's patch is one more product, against a
- * row of ones stored after the weights. Then per 4 output channels {@code @q8t_rows_4} and the epilogue on 16 lanes
+ * row of ones stored after the weights; it is skipped when every weight zero point is 0 (symmetric weights, as Kiln's
+ * quantizer makes them), since {@code wz possum} is then 0 whatever the sums hold. Then per 4 output channels {@code @q8t_rows_4} and the epilogue on 16 lanes
  * at a time: {@code requant(acc - wz possum + fix, mult)} with {@code fix = k x0 wz - x0 cw + bias_q}, as
  * {@code QuantGemmNode} computes it (integers modulo 2^32, one float product, cvtps, clamp).
  *
@@ -53,40 +54,39 @@ final class Int8ConvIr {
         declare i64 @llvm.umin.i64(i64, i64)
 
         """);
-    s.append(pad()).append(requant()).append(epilogue()).append(Int8ConvChanIr.functions());
+    s.append(pad(vnni)).append(requant(vnni)).append(epilogue()).append(Int8ConvChanIr.functions());
     for (String kind : new String[] {"1", "2", "n", "flat"}) s.append(Int8PackIr.pack(kind));
     for (int n : new int[] {2, 4}) s.append(Int8PackIr.packSplit(1, n)).append(Int8PackIr.packSplit(2, n));
     s.append(driver(vnni));
     return s.toString();
   }
 
-  /** {@code @q8_pad(x, p, c, h, wd, hp, wp, ph, pw, xor, pad)}: the padded u8 copy of one image. */
-  private static String pad() {
-    return """
-        define internal void @q8_pad(ptr noalias %x, ptr noalias %p, i64 %c, i64 %h, i64 %wd, i64 %hp, i64 %wp, i64 %ph,
-            i64 %pw, i8 %xor, i8 %pad) nounwind {
-        entry:
-          %plane = mul i64 %hp, %wp
-          %all = mul i64 %plane, %c
-          call void @llvm.memset.p0.i64(ptr %p, i8 %pad, i64 %all, i1 false)
-          %rows = mul i64 %c, %h
-          %e = icmp eq i64 %rows, 0
-          %ew = icmp eq i64 %wd, 0
-          %skip = or i1 %e, %ew
-          br i1 %skip, label %done, label %row
-        row:
-          %r = phi i64 [ 0, %entry ], [ %r1, %rowend ]
-          %ch = udiv i64 %r, %h
-          %yy = urem i64 %r, %h
-          %py = add i64 %yy, %ph
-          %pr0 = mul i64 %ch, %plane
-          %pr1 = mul i64 %py, %wp
-          %pr2 = add i64 %pr0, %pr1
-          %pr = add i64 %pr2, %pw
-          %dst = getelementptr i8, ptr %p, i64 %pr
-          %so = mul i64 %r, %wd
-          %src = getelementptr i8, ptr %x, i64 %so
-          br label %col
+  /**
+   * {@code @q8_pad(x, p, c, h, wd, hp, wp, ph, pw, xor, pad)}: the padded u8 copy of one image: the whole buffer set
+   * to the pad byte, then each input row copied (xor'd) into place, channel by channel and row by row (no division
+   * per row). With AVX-512 ({@code wide}) a row is copied 64 bytes at a time with masked loads and stores (one step
+   * for rows up to 64, no scalar tail; masked-off bytes are neither read nor written); otherwise byte by byte, which
+   * LLVM vectorizes.
+   */
+  private static String pad(boolean wide) {
+    String col = wide ? """
+        col:
+          %j = phi i64 [ 0, %row ], [ %j1, %col ]
+          %left = sub i64 %wd, %j
+          %n = call i64 @llvm.umin.i64(i64 %left, i64 64)
+          %n8 = trunc i64 %n to i8
+          %n0 = insertelement <64 x i8> poison, i8 %n8, i64 0
+          %nv = shufflevector <64 x i8> %n0, <64 x i8> poison, <64 x i32> zeroinitializer
+          %mask = icmp ult <64 x i8> <LANES64>, %nv
+          %sp = getelementptr i8, ptr %src, i64 %j
+          %v = call <64 x i8> @llvm.masked.load.v64i8.p0(ptr %sp, i32 1, <64 x i1> %mask, <64 x i8> zeroinitializer)
+          %u = xor <64 x i8> %v, %xv
+          %dp = getelementptr i8, ptr %dst, i64 %j
+          call void @llvm.masked.store.v64i8.p0(<64 x i8> %u, ptr %dp, i32 1, <64 x i1> %mask)
+          %j1 = add nuw i64 %j, 64
+          %cm = icmp ult i64 %j1, %wd
+          br i1 %cm, label %col, label %rowend
+        """ : """
         col:
           %j = phi i64 [ 0, %row ], [ %j1, %col ]
           %sp = getelementptr i8, ptr %src, i64 %j
@@ -97,38 +97,114 @@ final class Int8ConvIr {
           %j1 = add nuw i64 %j, 1
           %cm = icmp ult i64 %j1, %wd
           br i1 %cm, label %col, label %rowend
+        """;
+    String text = (wide ? """
+        declare <64 x i8> @llvm.masked.load.v64i8.p0(ptr, i32, <64 x i1>, <64 x i8>)
+        declare void @llvm.masked.store.v64i8.p0(<64 x i8>, ptr, i32, <64 x i1>)
+
+        """ : "") + """
+        define internal void @q8_pad(ptr noalias %x, ptr noalias %p, i64 %c, i64 %h, i64 %wd, i64 %hp, i64 %wp, i64 %ph,
+            i64 %pw, i8 %xor, i8 %pad) nounwind {
+        entry:
+          %plane = mul i64 %hp, %wp
+          %all = mul i64 %plane, %c
+          call void @llvm.memset.p0.i64(ptr %p, i8 %pad, i64 %all, i1 false)
+          %e = icmp eq i64 %c, 0
+          %eh = icmp eq i64 %h, 0
+          %ew = icmp eq i64 %wd, 0
+          %e1 = or i1 %e, %eh
+          %skip = or i1 %e1, %ew
+          %xv0 = insertelement <64 x i8> poison, i8 %xor, i64 0
+          %xv = shufflevector <64 x i8> %xv0, <64 x i8> poison, <64 x i32> zeroinitializer
+          %top0 = mul i64 %ph, %wp
+          %top = add i64 %top0, %pw
+          %xplane = mul i64 %h, %wd
+          br i1 %skip, label %done, label %chan
+        chan:
+          %ch = phi i64 [ 0, %entry ], [ %ch1, %chanend ]
+          %pc0 = mul i64 %ch, %plane
+          %pc = add i64 %pc0, %top
+          %xc = mul i64 %ch, %xplane
+          br label %row
+        row:
+          %yy = phi i64 [ 0, %chan ], [ %yy1, %rowend ]
+          %pr0 = mul i64 %yy, %wp
+          %pr = add i64 %pc, %pr0
+          %dst = getelementptr i8, ptr %p, i64 %pr
+          %so0 = mul i64 %yy, %wd
+          %so = add i64 %xc, %so0
+          %src = getelementptr i8, ptr %x, i64 %so
+          br label %col
+        """ + col + """
         rowend:
-          %r1 = add nuw i64 %r, 1
-          %rm = icmp ult i64 %r1, %rows
-          br i1 %rm, label %row, label %done
+          %yy1 = add nuw i64 %yy, 1
+          %rm = icmp ult i64 %yy1, %h
+          br i1 %rm, label %row, label %chanend
+        chanend:
+          %ch1 = add nuw i64 %ch, 1
+          %chm = icmp ult i64 %ch1, %c
+          br i1 %chm, label %chan, label %done
         done:
           ret void
         }
 
+        define internal i1 @q8_allzero(ptr noalias %v, i64 %n) nounwind {
+        entry:
+          %e = icmp eq i64 %n, 0
+          br i1 %e, label %yes, label %loop
+        loop:
+          %i = phi i64 [ 0, %entry ], [ %i1, %next ]
+          %vp = getelementptr i32, ptr %v, i64 %i
+          %x = load i32, ptr %vp, align 4
+          %nz = icmp ne i32 %x, 0
+          br i1 %nz, label %no, label %next
+        next:
+          %i1 = add nuw i64 %i, 1
+          %m = icmp ult i64 %i1, %n
+          br i1 %m, label %loop, label %yes
+        yes:
+          ret i1 true
+        no:
+          ret i1 false
+        }
+
         """;
+    return text.replace("<LANES64>", lanes64i8());
+  }
+
+  private static String lanes64i8() {
+    StringBuilder b = new StringBuilder("<");
+    for (int i = 0; i < 64; i++) b.append(i == 0 ? "" : ", ").append("i8 ").append(i);
+    return b.append('>').toString();
   }
 
   /**
-   * {@code @q8_req16(acc, wz, ps, fix, m, zp, lo, hi)}: 16 requantized bytes, {@code cvtps(float(acc - wz ps + fix) m)
+   * {@code @q8_req16(acc - wz ps, fix, m, zp, lo, hi)}: 16 requantized bytes, {@code cvtps(float(acc - wz ps + fix) m)
    * + zp} clamped to {@code [lo, hi]} (cvtps gives INT32_MIN outside the int32 range), as {@code QuantGemmNode}; shared
-   * by the epilogues of both forms ({@code @q8_epi16}, {@link Int8ConvChanIr}'s {@code @q8_epc16}).
+   * by the epilogues of both forms ({@code @q8_epi16}, {@link Int8ConvChanIr}'s {@code @q8_epc16}). With AVX-512
+   * ({@code wide}) cvtps is the instruction itself with its rounding fixed to nearest-even ({@code {rn-sae}}, whatever
+   * MXCSR holds); otherwise rint, a range test and a truncating conversion, which give the same integers.
    */
-  private static String requant() {
-    return """
-        define internal <16 x i8> @q8_req16(<16 x i32> %acc, <16 x i32> %wzv, <16 x i32> %psv, <16 x i32> %fxv, <16 x float> %mv,
-            i32 %zp, i32 %lo, i32 %hi) alwaysinline nounwind {
-        entry:
-          %ws = mul <16 x i32> %wzv, %psv
-          %v0 = sub <16 x i32> %acc, %ws
-          %v = add <16 x i32> %v0, %fxv
-          %f = sitofp <16 x i32> %v to <16 x float>
-          %p = fmul <16 x float> %f, %mv
+  private static String requant(boolean wide) {
+    String cvt = wide ? """
+          %cv = call <16 x i32> @llvm.x86.avx512.mask.cvtps2dq.512(<16 x float> %p, <16 x i32> zeroinitializer, i16 -1, i32 8)
+        """ : """
           %r = call <16 x float> @llvm.rint.v16f32(<16 x float> %p)
           %in0 = fcmp oge <16 x float> %r, <SPLAT_LO>
           %in1 = fcmp olt <16 x float> %r, <SPLAT_HI>
           %in = and <16 x i1> %in0, %in1
           %ri = fptosi <16 x float> %r to <16 x i32>
           %cv = select <16 x i1> %in, <16 x i32> %ri, <16 x i32> <SPLAT_MIN>
+        """;
+    String text = (wide ? "declare <16 x i32> @llvm.x86.avx512.mask.cvtps2dq.512(<16 x float>, <16 x i32>, i16, i32)\n\n" : "")
+        + """
+        define internal <16 x i8> @q8_req16(<16 x i32> %v0, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
+            alwaysinline nounwind {
+        entry:
+          %v = add <16 x i32> %v0, %fxv
+          %f = sitofp <16 x i32> %v to <16 x float>
+          %p = fmul <16 x float> %f, %mv
+        """ + cvt + """
           %hz = sub i32 %hi, %zp
           %lz = sub i32 %lo, %zp
           %hz0 = insertelement <16 x i32> poison, i32 %hz, i64 0
@@ -144,25 +220,37 @@ final class Int8ConvIr {
           ret <16 x i8> %qb
         }
 
-        """.replace("<SPLAT_LO>", splat("float", "0xC1E0000000000000")).replace("<SPLAT_HI>", splat("float", "0x41E0000000000000"))
+        """;
+    return text.replace("<SPLAT_LO>", splat("float", "0xC1E0000000000000")).replace("<SPLAT_HI>", splat("float", "0x41E0000000000000"))
         .replace("<SPLAT_MIN>", splat("i32", "-2147483648"));
   }
 
-  /** {@code @q8_epi16(c, ps, wz, fix, m, zp, lo, hi, y, cnt)}: 16 outputs of one channel, the first cnt stored. */
+  /**
+   * {@code @q8_epi16(c, ps, wz, fix, m, zp, lo, hi, y, cnt)}: 16 outputs of one channel, the first cnt stored; the
+   * patch sums are not read when the channel's weight zero point is 0.
+   */
   private static String epilogue() {
     return """
         define internal void @q8_epi16(ptr noalias %c, ptr noalias %ps, i32 %wz, i32 %fix, float %m, i32 %zp, i32 %lo,
             i32 %hi, ptr noalias %y, i64 %cnt) alwaysinline nounwind {
         entry:
           %acc = load <16 x i32>, ptr %c, align 4
-          %psv = load <16 x i32>, ptr %ps, align 4
           %wz0 = insertelement <16 x i32> poison, i32 %wz, i64 0
           %wzv = shufflevector <16 x i32> %wz0, <16 x i32> poison, <16 x i32> zeroinitializer
           %fx0 = insertelement <16 x i32> poison, i32 %fix, i64 0
           %fxv = shufflevector <16 x i32> %fx0, <16 x i32> poison, <16 x i32> zeroinitializer
           %m0 = insertelement <16 x float> poison, float %m, i64 0
           %mv = shufflevector <16 x float> %m0, <16 x float> poison, <16 x i32> zeroinitializer
-          %qb = call <16 x i8> @q8_req16(<16 x i32> %acc, <16 x i32> %wzv, <16 x i32> %psv, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
+          %wzz = icmp eq i32 %wz, 0
+          br i1 %wzz, label %req, label %sums
+        sums:
+          %psv = load <16 x i32>, ptr %ps, align 4
+          %ws = mul <16 x i32> %wzv, %psv
+          %accs = sub <16 x i32> %acc, %ws
+          br label %req
+        req:
+          %v0 = phi <16 x i32> [ %acc, %entry ], [ %accs, %sums ]
+          %qb = call <16 x i8> @q8_req16(<16 x i32> %v0, <16 x i32> %fxv, <16 x float> %mv, i32 %zp, i32 %lo, i32 %hi)
           %full = icmp uge i64 %cnt, 16
           br i1 %full, label %all, label %part
         all:
@@ -249,6 +337,7 @@ final class Int8ConvIr {
           %ischan = icmp ne i64 %chan, 0
           %og15 = add i64 %og, 15
           %nbc = udiv i64 %og15, 16
+          %wzzero = call i1 @q8_allzero(ptr %wz, i64 %oc)
           br label %img
         img:
           %im = phi i64 [ 0, %go ], [ %im1, %imgnext ]
@@ -333,10 +422,16 @@ final class Int8ConvIr {
           br i1 %pm, label %packp, label %sums
         sums:
           %ldc = mul i64 %cnp, 16
+          %ci0 = udiv i64 %t0, %nbr
+          %cj0 = urem i64 %t0, %nbr
+          br i1 %wzzero, label %summed, label %dosums
+        dosums:
           call void @q8t_rows_1(ptr %ones, i64 %kp, ptr %B, i64 %kq, ptr %PS, i64 %ldc, i64 %cnp)
+          br label %summed
+        summed:
           br i1 %ischan, label %cgrp, label %rblock
 {CHAN}        rblock:
-          %rb = phi i64 [ 0, %sums ], [ %rb1, %rbnext ]
+          %rb = phi i64 [ 0, %summed ], [ %rb1, %rbnext ]
           %wro = mul i64 %rb, %kp
           %wr = getelementptr i8, ptr %wg, i64 %wro
           call void @q8t_rows_4(ptr %wr, i64 %kp, ptr %B, i64 %kq, ptr %CB, i64 %ldc, i64 %cnp)
@@ -362,9 +457,9 @@ final class Int8ConvIr {
           br label %epanel
         epanel:
           %et = phi i64 [ 0, %erow ], [ %et1, %epanel ]
+          %ei = phi i64 [ %ci0, %erow ], [ %ei1, %epanel ]
+          %ej = phi i64 [ %cj0, %erow ], [ %ej1, %epanel ]
           %etg = add i64 %t0, %et
-          %ei = udiv i64 %etg, %nbr
-          %ej = urem i64 %etg, %nbr
           %ej16 = mul i64 %ej, 16
           %ecntr = sub i64 %ow, %ej16
           %eyo0 = mul i64 %ei, %ow
@@ -381,6 +476,11 @@ final class Int8ConvIr {
           %epp = getelementptr i32, ptr %PS, i64 %el
           call void @q8_epi16(ptr %ecp, ptr %epp, i32 %wzv, i32 %fxv, float %mlv, i32 %zp32, i32 %lo32, i32 %hi32, ptr %eyp, i64 %ecnt)
           %et1 = add i64 %et, 1
+          %ejn = add i64 %ej, 1
+          %ewrap = icmp eq i64 %ejn, %nbr
+          %ej1 = select i1 %ewrap, i64 0, i64 %ejn
+          %ewrap64 = zext i1 %ewrap to i64
+          %ei1 = add i64 %ei, %ewrap64
           %em = icmp ult i64 %et1, %cnp
           br i1 %em, label %epanel, label %erownext
         erownext:
