@@ -72,23 +72,25 @@ final class Values {
   }
 
   private static String tensorMismatch(TensorType tt, Tensor t, Map<String, Long> symbols) {
-    String want = "expected " + tt.text() + ", got " + describe(t);
-    if (t.dtype() != tt.dtype()) return want + " (dtype " + t.dtype() + ", expected " + tt.dtype() + ")";
+    if (t.dtype() != tt.dtype()) return want(tt, t) + " (dtype " + t.dtype() + ", expected " + tt.dtype() + ")";
     Shape s = tt.shape();
     if (!s.isRanked()) return null;
-    if (s.rank() != t.rank()) return want + " (rank " + t.rank() + ", expected " + s.rank() + ")";
+    if (s.rank() != t.rank()) return want(tt, t) + " (rank " + t.rank() + ", expected " + s.rank() + ")";
     for (int i = 0; i < s.rank(); i++) {
       Dim d = s.dim(i);
       long got = t.size(i);
-      if (d.isStatic() && d.size() != got) return want + " (dim " + i + " is " + got + ", expected " + d.size() + ")";
+      if (d.isStatic() && d.size() != got) return want(tt, t) + " (dim " + i + " is " + got + ", expected " + d.size() + ")";
       if (d.isSymbolic() && symbols != null) {
         Long bound = symbols.putIfAbsent(d.symbol(), got);
         if (bound != null && bound != got)
-          return want + " (dim " + i + " is " + got + " but " + d.symbol() + " is already " + bound + ")";
+          return want(tt, t) + " (dim " + i + " is " + got + " but " + d.symbol() + " is already " + bound + ")";
       }
     }
     return null;
   }
+
+  /** The head of a mismatch message, built only when there is one (a quantized type's text lists its scales). */
+  private static String want(TensorType tt, Tensor t) { return "expected " + tt.text() + ", got " + describe(t); }
 
   /** Converts boxed Java numbers a caller may pass (Integer, Float ...) to the run-time kinds Long and Double. */
   static Object normalize(Object v, Type type) {

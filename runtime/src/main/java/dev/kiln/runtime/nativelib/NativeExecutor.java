@@ -201,13 +201,14 @@ final class NativeExecutor implements CompiledModel {
 
   /**
    * A reference step: bound once to the storages when it can be ({@link #bind}: an int8 node as one downcall, a
-   * stack as copies), else the general path.
+   * stack as copies, a reshape of an object as {@link ObjectReshape}), else the general path.
    */
   private void reference(Step.Reference step) {
     Object f = bound.get(step);
     if (f == null) bound.put(step, f = bind(step));
     if (f instanceof Int8Direct d) d.run(want(), minForkWork);
     else if (f instanceof CopyStep c) c.run();
+    else if (f instanceof ObjectReshape v) v.run(objects);
     else reference(step.call());
   }
 
@@ -225,6 +226,11 @@ final class NativeExecutor implements CompiledModel {
     Stmt.CallReference r = step.call();
     if (!direct || r.outputs().size() != 1) return GENERAL;
     boolean q8 = int8[r.ref()] != null; // int8 nodes bind f32 buffers only (linear_dynamic)
+    KBuffer in0 = r.inputs().size() == 1 ? p.buffer(r.inputs().get(0)) : null, out0 = p.buffer(r.outputs().get(0));
+    if (!q8 && in0 != null && in0.type() == KType.OBJ && out0.type() == KType.OBJ) {
+      ObjectReshape v = ObjectReshape.of(references[r.ref()].graph(), p.storageOf(in0.name()).name(), p.storageOf(out0.name()).name());
+      return v == null ? GENERAL : v;
+    }
     MemorySegment[] params = new MemorySegment[r.inputs().size()];
     for (int i = 0; i < params.length; i++) params[i] = storage(r.inputs().get(i), q8);
     MemorySegment out = storage(r.outputs().get(0), q8);
@@ -233,12 +239,13 @@ final class NativeExecutor implements CompiledModel {
   }
 
   /**
-   * Names the program and counts the reference steps bound so far ({@code int8 direct N, copies M}) and the distinct
-   * int8 nodes ({@link Int8Step#shared}).
+   * Names the program and counts the reference steps bound so far ({@code int8 direct N, copies M}: M counts stacks
+   * and object reshapes) and the distinct int8 nodes ({@link Int8Step#shared}).
    */
   @Override
   public synchronized String toString() {
-    long d = bound.values().stream().filter(f -> f instanceof Int8Direct).count(), c = bound.values().stream().filter(f -> f instanceof CopyStep).count();
+    long d = bound.values().stream().filter(f -> f instanceof Int8Direct).count(),
+        c = bound.values().stream().filter(f -> f instanceof CopyStep || f instanceof ObjectReshape).count();
     long nodes = java.util.Arrays.stream(int8).filter(java.util.Objects::nonNull).distinct().count();
     return "NativeExecutor(@" + p.name() + ", int8 direct " + d + ", copies " + c + ", general " + (bound.size() - d - c) + ", int8 nodes " + nodes + ")";
   }

@@ -126,6 +126,39 @@ class Int8DirectStepsTest {
   }
 
   /**
+   * A quantized tensor's flatten (resnet18's before its classifier) and reshape, object buffers, are bound as
+   * reshapes of the operand's tensor ({@code ObjectReshape}) and give the interpreter's bytes.
+   */
+  @Test
+  void quantizedReshapesAreBound() {
+    Graph g = IrParser.parse("""
+        graph @flat(%x: f32[2,4,3,3]) -> (f32[2,36], f32[6,12]) {
+          %q = q.quantize_per_tensor(%x) {scale=0.02, zero_point=128, dtype=qu8} : qu8[2,4,3,3]{q=0.02:128}
+          %f = nn.flatten(%q) {start_dim=1} : qu8[2,36]{q=0.02:128}
+          %r = nn.reshape(%q) {shape=[6,12]} : qu8[6,12]{q=0.02:128}
+          %d = q.dequantize(%f) : f32[2,36]
+          %e = q.dequantize(%r) : f32[6,12]
+          return(%d, %e)
+        }""", "flat");
+    Random r = new Random(9);
+    float[] v = new float[72];
+    for (int j = 0; j < v.length; j++) v[j] = (float) r.nextGaussian();
+    List<Object> in = List.of(Tensor.fromFloats(v, 2, 4, 3, 3));
+    List<Object> want = new Interpreter(g, Map.of()).run(in);
+    try (LlvmCompiled c = LlvmBackend.compile(g, new HashMap<>(), new LlvmOptions("host", false))) {
+      long reshapes = c.plan().run().stream().filter(s -> s instanceof NativePlan.Step.Reference rf && rf.int8() == null
+          && c.plan().program().references().get(rf.call().ref()).matches("(?s).*nn\\.(flatten|reshape).*")).count();
+      assertEquals(2, reshapes, "each reshape of a quantized tensor a reference call: " + c.report());
+      List<Object> got = runAll(c, Map.of(), 1, null, List.of(in), new long[] {0, 2}).getFirst();
+      List<Object> general = runAll(c, Map.of(), 1, "false", List.of(in), null).getFirst();
+      for (int i = 0; i < want.size(); i++) {
+        assertArrayEquals(bytes((Tensor) want.get(i)), bytes((Tensor) got.get(i)), "output " + i + ": bound vs the interpreter");
+        assertArrayEquals(bytes((Tensor) want.get(i)), bytes((Tensor) general.get(i)), "output " + i + ": general path");
+      }
+    }
+  }
+
+  /**
    * Runs every input on a new instance with {@code kiln.native.int8Direct} set to {@code direct} (null: unset) and
    * every step forked; when {@code expect} is given ({int8 steps, stack steps}), checks the instance bound them all.
    */
@@ -146,7 +179,7 @@ class Int8DirectStepsTest {
           .mapToInt(s -> ((NativePlan.Step.Reference) s).call().ref()).distinct().count();
       if (expect != null) {
         assertEquals(expect[0], Long.parseLong(mt.group(1)), "int8 steps bound: " + described);
-        assertEquals(expect[1], Long.parseLong(mt.group(2)), "stacks bound: " + described);
+        assertEquals(expect[1], Long.parseLong(mt.group(2)), "stacks and reshapes bound: " + described);
         // the unrolled LSTM's per-step linears (one graph each, the same text but for its name) share one node
         if (expect[1] > 0 && expect[0] > 0) assertTrue(Long.parseLong(mt.group(3)) < graphs, "shared int8 nodes: " + described);
       } else {
