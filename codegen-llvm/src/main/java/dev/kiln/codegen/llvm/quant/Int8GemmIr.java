@@ -38,6 +38,11 @@ final class Int8GemmIr {
    * @param vnni emit {@code vpdpbusd} (the target must have avx512vnni), else the generic widening form
    */
   static String module(boolean vnni) {
+    return tiles(vnni) + driver(4);
+  }
+
+  /** The micro-kernels alone (internal functions), without the exported {@code kiln_q8_gemm}. */
+  static String tiles(boolean vnni) {
     int mr = 4, nv = vnni ? 4 : 2;
     StringBuilder s = new StringBuilder();
     if (vnni) s.append("declare <16 x i32> @llvm.x86.avx512.vpdpbusd.512(<16 x i32>, <16 x i32>, <16 x i32>)\n\n");
@@ -53,7 +58,6 @@ final class Int8GemmIr {
       for (int v = 1; v <= ch[1]; v++) s.append(tile("q8p", r, v, vnni, false, 6));
       s.append(cols("q8p", r, ch[1]));
     }
-    s.append(driver(mr));
     return s.toString();
   }
 

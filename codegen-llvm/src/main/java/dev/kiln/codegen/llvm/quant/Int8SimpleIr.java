@@ -104,6 +104,20 @@ final class Int8SimpleIr {
         + Int8MatmulIr.functions();
   }
 
+  /** The text that defines exported routine {@code symbol} (with the others of its file), or null for none of these. */
+  static String functionsOf(String symbol) {
+    return switch (symbol) {
+      case ADD -> add();
+      case MAXPOOL -> Int8PoolIr.maxPool();
+      case QUANTIZE -> quantize();
+      case DEQUANTIZE -> dequantize();
+      case Int8AvgPoolIr.SYMBOL -> Int8AvgPoolIr.functions();
+      case Int8RequantIr.REQUANT, Int8RequantIr.ADDX, Int8RequantIr.RELU -> Int8RequantIr.functions();
+      case Int8MatmulIr.SYMBOL -> Int8MatmulIr.functions();
+      default -> null;
+    };
+  }
+
   private static String add() {
     return header(ADD, new String[] {"x", "y", "out", "n", "am", "bm", "zpp", "shift", "mask", "thr", "zp", "lo", "hi"}, "x y out", "")
         + """
