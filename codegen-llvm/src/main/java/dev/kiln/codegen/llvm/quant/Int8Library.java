@@ -36,7 +36,6 @@ public final class Int8Library {
   private final LlvmModule m;
   private final boolean vnni;
   private final Set<String> linked = new java.util.HashSet<>();
-  private String declarations;
 
   public Int8Library(LlvmModule m, TargetSpec target) {
     this.m = m;
@@ -83,36 +82,12 @@ public final class Int8Library {
   }
 
   /**
-   * Links the part of the routines that defines {@code symbol} unless it is in already: the routines of one file (the
-   * simple ones), or the linear or convolution driver with the micro-kernels, or the GEMM alone. Each part is a
-   * module of its own (the scalar helpers and every intrinsic declaration in front, its internal functions private
-   * to it), so a model compiles only what its nodes call: the whole library took ~1.2 s of O3 and code generation,
-   * a dynamic MLP's linear part ~0.15 s.
+   * Links the part of the routines that defines {@code symbol} ({@link Int8Parts}) unless it is in already, so a model
+   * compiles only what its nodes call: the whole library took ~1.2 s of O3 and code generation, a dynamic MLP's
+   * linear part ~0.15 s.
    */
   private void linkPartOf(String symbol) {
-    String part = switch (symbol) {
-      case Int8GemmIr.SYMBOL -> "gemm";
-      case Int8LinearIr.SYMBOL -> "linear";
-      case Int8ConvIr.SYMBOL, Int8ConvChanIr.SYMBOL -> "conv";
-      default -> symbol;
-    };
-    if (!linked.add(part)) return;
-    String body = switch (part) {
-      case "gemm" -> Int8GemmIr.module(vnni);
-      case "linear" -> Int8GemmIr.tiles(vnni) + Int8LinearIr.functions();
-      case "conv" -> Int8GemmIr.tiles(vnni) + Int8ConvIr.functions(vnni);
-      default -> Int8SimpleIr.functionsOf(symbol);
-    };
-    if (body == null) throw new LlvmException("int8 routines: no routine defines " + symbol);
-    link(Int8Parts.module(declarations(), Int8ScalarIr.functions() + body));
-  }
-
-  /** Every intrinsic declaration of the whole library, once (a part may use one another file declares). */
-  private String declarations() {
-    if (declarations == null)
-      declarations = Int8Parts.declarations(Int8GemmIr.module(vnni) + Int8ScalarIr.functions() + Int8LinearIr.functions()
-          + Int8ConvIr.functions(vnni) + Int8SimpleIr.functions());
-    return declarations;
+    if (linked.add(Int8Parts.partOf(symbol))) link(Int8Parts.text(symbol, vnni));
   }
 
   /** Parses {@code ir} in the module's context and links it in. */
