@@ -33,7 +33,10 @@ final class Int8Parts {
   }
 
   /** The module text of the part that defines {@code symbol}. */
-  static String text(String symbol, boolean vnni) {
+  static String text(String symbol, boolean vnni) { return text(symbol, vnni, declarations(vnni)); }
+
+  /** As above, with the library's declarations computed once by the caller ({@link #declarations(boolean)}). */
+  static String text(String symbol, boolean vnni, String declarations) {
     String body = switch (partOf(symbol)) {
       case "gemm" -> Int8GemmIr.module(vnni);
       case "linear" -> Int8GemmIr.tiles(vnni) + Int8LinearIr.functions();
@@ -41,7 +44,7 @@ final class Int8Parts {
       default -> Int8SimpleIr.functionsOf(symbol);
     };
     if (body == null) throw new LlvmException("int8 routines: no routine defines " + symbol);
-    return module(declarations(vnni), Int8ScalarIr.functions() + body);
+    return module(declarations, Int8ScalarIr.functions() + body);
   }
 
   /** Every intrinsic declaration of the whole library, once. */
